@@ -1,0 +1,8 @@
+/** Integration suites: real servers (nats-server), started and stopped by the suites themselves. */
+const base = require('./jest.config.js');
+module.exports = {
+  ...base,
+  testMatch: ['<rootDir>/spec/integration/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/'],
+  testTimeout: 120000,
+};

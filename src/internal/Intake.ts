@@ -1,0 +1,74 @@
+import { QueueOverflowError } from '../errors.js';
+import type { Valve, ValveLease } from '../flow/Valve.js';
+import { Queue } from './Queue.js';
+
+/**
+ * The intake side shared by the pack's bounded operators: counts the elements an operator holds,
+ * queues what a push source delivers beyond the bound, and reports fullness on the valve.
+ *
+ * One per subscription. The operator calls {@link Intake.offer} for each source element,
+ * {@link Intake.leave} when held elements leave, and admits waiting elements with
+ * {@link Intake.takeQueued}. The valve is closed while the operator holds `bound` elements or has any
+ * queued, so a paced source stops reading exactly at the bound.
+ * @internal
+ */
+export class Intake<T> {
+  /** Elements admitted and not yet left. */
+  held = 0;
+  private readonly queue = new Queue<T>();
+  private readonly lease: ValveLease | undefined;
+
+  constructor(
+    private readonly operator: string,
+    private readonly bound: number,
+    private readonly maxQueued: number,
+    valve: Valve | undefined,
+  ) {
+    this.lease = valve?.attach();
+  }
+
+  /**
+   * Offers a source element. Returns `true` when it is admitted now (counted as held); otherwise it is
+   * queued and `false` is returned. Throws {@link QueueOverflowError} when the queue limit is exceeded.
+   */
+  offer(value: T): boolean {
+    if (this.held < this.bound && this.queue.size === 0) {
+      this.held++;
+      if (this.held >= this.bound) this.lease?.setFull(true);
+      return true;
+    }
+    if (this.queue.size >= this.maxQueued) throw new QueueOverflowError(this.operator, this.maxQueued);
+    this.queue.push(value);
+    this.lease?.setFull(true);
+    return false;
+  }
+
+  /** Admits the oldest queued element if there is room: counts it as held and returns it. */
+  takeQueued(): T | undefined {
+    if (this.held >= this.bound || this.queue.size === 0) return undefined;
+    this.held++;
+    const value = this.queue.shift();
+    this.updateValve();
+    return value;
+  }
+
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  /** `count` held elements left the operator. */
+  leave(count = 1): void {
+    this.held -= count;
+    this.updateValve();
+  }
+
+  /** Frees the queue and withdraws from the valve (teardown). */
+  dispose(): void {
+    this.queue.clear();
+    this.lease?.release();
+  }
+
+  private updateValve(): void {
+    this.lease?.setFull(this.held >= this.bound || this.queue.size > 0);
+  }
+}
