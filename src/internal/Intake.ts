@@ -8,7 +8,7 @@ import { Queue } from './Queue.js';
  *
  * One per subscription. The operator calls {@link Intake.offer} for each source element,
  * {@link Intake.leave} when held elements leave, and admits waiting elements with
- * {@link Intake.takeQueued}. The valve is closed while the operator holds `bound` elements or has any
+ * {@link Intake.canTake} and {@link Intake.take}. The valve is closed while the operator holds `bound` elements or has any
  * queued, so a paced source stops reading exactly at the bound.
  * @internal
  */
@@ -43,11 +43,15 @@ export class Intake<T> {
     return false;
   }
 
-  /** Admits the oldest queued element if there is room: counts it as held and returns it. */
-  takeQueued(): T | undefined {
-    if (this.held >= this.bound || this.queue.size === 0) return undefined;
+  /** `true` when a queued element may be admitted now (there is room and something waits). */
+  canTake(): boolean {
+    return this.held < this.bound && this.queue.size > 0;
+  }
+
+  /** Admits the oldest queued element (call only when {@link Intake.canTake} is true): counts it as held. */
+  take(): T {
     this.held++;
-    const value = this.queue.shift();
+    const value = this.queue.shift() as T;
     this.updateValve();
     return value;
   }

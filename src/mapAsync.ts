@@ -1,0 +1,80 @@
+import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
+import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
+import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
+import { checkFunction, checkOptions, checkPositiveInteger } from './internal/validate.js';
+
+/**
+ * Options of {@link mapAsync}.
+ * @public
+ */
+export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends FlowControlOptions {
+  /** Most elements held inside the operator at once (running, or completed and not yet emitted). An integer ≥ 1. */
+  parallelism: number;
+  /** Starts the work for one element. Its values are the output; it may emit 0..n values. */
+  project: (value: T, index: number, context: ProjectContext) => O;
+}
+
+/**
+ * Maps each element to an inner `ObservableInput`, running up to `parallelism` at once, and emits the
+ * results in input order — "`concatMap` with concurrency", Akka Streams' `mapAsync`.
+ *
+ * ```text
+ * source:      a b c ------------|     (parallelism 2)
+ * inners:      a and b run at once; c starts when a or b completes
+ * output:      -------A-B----C---|     (B finished first but waits for A)
+ * ```
+ *
+ * @remarks
+ * - **Bound.** At most `parallelism` elements are held at any time: running, or completed but not yet
+ *   emitted (a completed element blocked behind a slow earlier one keeps its slot, as in Akka). Elements
+ *   beyond the bound wait in arrival order; one is admitted per element that leaves.
+ * - **Ordered output.** Input order; an inner may emit 0..n values, emitted contiguously in its turn
+ *   (the head's values stream as they arrive). An inner that completes empty drops its element.
+ * - **Errors fail fast**, **completion** after the source completed and all results were emitted,
+ *   **teardown** of every running inner with `context.signal` aborted — as in {@link mapAsyncPartitioned},
+ *   which is this operator plus a per-key bound.
+ * - **Flow control.** See {@link FlowControlOptions}.
+ *
+ * @example
+ * ```ts
+ * // Fetch pages 4 at a time, keep them in order.
+ * pageUrls$.pipe(mapAsync(4, (url, _index, { signal }) => fetch(url, { signal }).then((r) => r.json())));
+ * ```
+ * @param parallelism - most elements held at once; an integer ≥ 1.
+ * @param project - starts the work for an element: `(value, index, context) => ObservableInput`.
+ * @returns an operator emitting the inners' values in input order.
+ * @see {@link mapAsyncPartitioned}
+ * @public
+ */
+export function mapAsync<T, O extends ObservableInput<unknown>>(
+  parallelism: number,
+  project: (value: T, index: number, context: ProjectContext) => O,
+): OperatorFunction<T, ObservedValueOf<O>>;
+/**
+ * {@inheritDoc (mapAsync:1)}
+ * @param options - `parallelism` and `project` plus flow control (`valve`, `maxQueued`).
+ */
+export function mapAsync<T, O extends ObservableInput<unknown>>(options: MapAsyncOptions<T, O>): OperatorFunction<T, ObservedValueOf<O>>;
+export function mapAsync<T, O extends ObservableInput<unknown>>(
+  ...args: [MapAsyncOptions<T, O>] | [number, (value: T, index: number, context: ProjectContext) => O]
+): OperatorFunction<T, ObservedValueOf<O>> {
+  const operator = 'mapAsync';
+  let options: MapAsyncOptions<T, O>;
+  if (args.length === 1) {
+    checkOptions(operator, args[0]);
+    options = args[0];
+  } else options = { parallelism: args[0], project: args[1] };
+  checkPositiveInteger(operator, 'parallelism', options.parallelism);
+  checkFunction(operator, 'project', options.project);
+  const { valve, maxQueued } = readFlowControl(operator, options);
+  return runAsyncMap<T, number, ObservedValueOf<O>>({
+    operator,
+    parallelism: options.parallelism,
+    perPartition: Infinity,
+    partitioner: null,
+    project: options.project as never,
+    ordered: true,
+    valve,
+    maxQueued,
+  });
+}

@@ -1,0 +1,86 @@
+import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
+import type { FlowControlOptions } from './flow/FlowControlOptions.js';
+import { partitionedConfig } from './internal/asyncMapArgs.js';
+import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
+
+/**
+ * Options of {@link mapAsyncPartitioned} and {@link mapAsyncPartitionedUnordered}.
+ * @public
+ */
+export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unknown>> extends FlowControlOptions {
+  /** Most elements held inside the operator at once: waiting for their partition, running, or completed and not yet emitted. An integer ≥ 1. */
+  parallelism: number;
+  /** Most inners running at once for one partition key. An integer ≥ 1, less than `parallelism` (unless both are 1). */
+  perPartition: number;
+  /** Extracts an element's partition key (compared with `Map` key equality, i.e. SameValueZero). */
+  partitioner: (value: T) => K;
+  /** Starts the work for one element. Its values are the output; it may emit 0..n values. */
+  project: (value: T, partition: K, context: ProjectContext) => O;
+}
+
+/**
+ * Maps each element to an inner Observable, Promise or other `ObservableInput`, running up to
+ * `parallelism` at once and at most `perPartition` per partition key, and emits the results in input
+ * order — Akka Streams' `mapAsyncPartitioned` for RxJS.
+ *
+ * ```text
+ * source:      a1 a2 b1 ---------------|       (letter = partition key, perPartition 1)
+ * inners:      a1 runs, b1 runs at once, a2 starts when a1 completes
+ * output:      --------A1---A2-B1------|       (B1 finished first but waits for A1 and A2)
+ * ```
+ *
+ * @remarks
+ * - **Bounds.** At most `parallelism` elements are held at any time (waiting for their partition,
+ *   running, or completed but not yet emitted). At most `perPartition` inners run per key. Within a key,
+ *   `project` is called in arrival order.
+ * - **Eager start.** A waiting element starts as soon as its partition has a free slot — when an
+ *   earlier element of that key *completes*, not when it is emitted. Elements beyond `parallelism` wait
+ *   in arrival order; one is admitted per element that leaves the operator.
+ * - **Ordered output.** Input order, whatever the completion order. An inner may emit 0..n values, all
+ *   emitted contiguously in its element's turn; the head element's values stream out as they arrive.
+ *   An inner that completes without a value drops its element (Akka's `null` result); `null` and
+ *   `undefined` values are emitted like any other.
+ * - **Errors fail fast.** A throwing `partitioner` or `project`, or an erroring inner, errors the output
+ *   at once, even while earlier results are pending, and tears everything down.
+ * - **Completion** after the source completed and every held element was emitted or dropped.
+ * - **Teardown.** Unsubscribing tears down the source and every running inner; `context.signal` is
+ *   aborted for work that had not completed, so a `fetch` can be cancelled.
+ * - **Flow control.** See {@link FlowControlOptions}: a `valve` makes pull and pausable sources stop at
+ *   the bound; push sources queue beyond it (bounded by `maxQueued` if set).
+ * - **Memory.** Per-key state exists only while that key has elements running or waiting.
+ *
+ * @example
+ * ```ts
+ * // Save every entity's events in order, up to 10 saves at once, one per entity, results in input order.
+ * events$.pipe(
+ *   mapAsyncPartitioned(10, 1, (event) => event.entityId, (event, entityId, { signal }) =>
+ *     fetch(`/entities/${entityId}`, { method: 'POST', body: JSON.stringify(event), signal }).then((r) => r.json()),
+ *   ),
+ * ).subscribe(commit);
+ * ```
+ * @param parallelism - most elements held at once; an integer ≥ 1.
+ * @param perPartition - most inners running per key; an integer ≥ 1 and \< `parallelism` (unless both are 1).
+ * @param partitioner - extracts the partition key of an element.
+ * @param project - starts the work for an element: `(value, partition, context) => ObservableInput`.
+ * @returns an operator emitting the inners' values in input order.
+ * @see {@link mapAsyncPartitionedUnordered}, {@link mapAsync}
+ * @public
+ */
+export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
+  parallelism: number,
+  perPartition: number,
+  partitioner: (value: T) => K,
+  project: (value: T, partition: K, context: ProjectContext) => O,
+): OperatorFunction<T, ObservedValueOf<O>>;
+/**
+ * {@inheritDoc (mapAsyncPartitioned:1)}
+ * @param options - the same four settings plus flow control (`valve`, `maxQueued`).
+ */
+export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
+  options: MapAsyncPartitionedOptions<T, K, O>,
+): OperatorFunction<T, ObservedValueOf<O>>;
+export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
+  ...args: [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, partition: K, context: ProjectContext) => O]
+): OperatorFunction<T, ObservedValueOf<O>> {
+  return runAsyncMap(partitionedConfig<T, K, ObservedValueOf<O>>('mapAsyncPartitioned', true, args as never));
+}

@@ -1,0 +1,55 @@
+import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
+import { partitionedConfig } from './internal/asyncMapArgs.js';
+import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
+import type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
+
+/**
+ * Like {@link mapAsyncPartitioned}, with the same bounds, but emits each inner's values as they arrive
+ * instead of in input order.
+ *
+ * ```text
+ * source:      a1 a2 b1 ---------------|       (letter = partition key, perPartition 1)
+ * output:      ---B1---A1---A2---------|       (as completed; a2 still starts only after a1)
+ * ```
+ *
+ * @remarks
+ * - **Bounds and start order** as in `mapAsyncPartitioned`: at most `parallelism` elements held (here:
+ *   waiting or running), at most `perPartition` running per key, `project` called per key in arrival
+ *   order, eager start when a slot of the key frees.
+ * - **Output.** Each element's values are emitted as they arrive; an element leaves the operator when
+ *   its inner completes, which admits the next waiting element. With `perPartition` 1 the output keeps
+ *   per-key order (a key's next inner starts only after the previous one completed); with a larger
+ *   `perPartition`, inners of one key overlap and their values interleave.
+ * - **Errors, completion, teardown, flow control and memory** as in `mapAsyncPartitioned`.
+ *
+ * @example
+ * ```ts
+ * // Index documents, one write per document at a time, results as soon as each write finishes.
+ * docs$.pipe(mapAsyncPartitionedUnordered(32, 1, (doc) => doc.id, (doc) => index(doc))).subscribe(log);
+ * ```
+ * @param parallelism - most elements held at once; an integer ≥ 1.
+ * @param perPartition - most inners running per key; an integer ≥ 1 and \< `parallelism` (unless both are 1).
+ * @param partitioner - extracts the partition key of an element.
+ * @param project - starts the work for an element: `(value, partition, context) => ObservableInput`.
+ * @returns an operator emitting the inners' values as they arrive.
+ * @see {@link mapAsyncPartitioned}
+ * @public
+ */
+export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
+  parallelism: number,
+  perPartition: number,
+  partitioner: (value: T) => K,
+  project: (value: T, partition: K, context: ProjectContext) => O,
+): OperatorFunction<T, ObservedValueOf<O>>;
+/**
+ * {@inheritDoc (mapAsyncPartitionedUnordered:1)}
+ * @param options - the same four settings plus flow control (`valve`, `maxQueued`).
+ */
+export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
+  options: MapAsyncPartitionedOptions<T, K, O>,
+): OperatorFunction<T, ObservedValueOf<O>>;
+export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
+  ...args: [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, partition: K, context: ProjectContext) => O]
+): OperatorFunction<T, ObservedValueOf<O>> {
+  return runAsyncMap(partitionedConfig<T, K, ObservedValueOf<O>>('mapAsyncPartitionedUnordered', false, args as never));
+}
