@@ -13,7 +13,7 @@ export function gc(): void {
 }
 
 /** Runs `fn` `repeat` times after a warm-up and returns the best wall time (least disturbed by noise). */
-export async function time(name: string, elements: number, fn: () => Promise<void> | void, repeat = 3): Promise<Timing> {
+export async function time(name: string, elements: number, fn: () => unknown, repeat = 3): Promise<Timing> {
   gc();
   await fn(); // warm-up (JIT, pools)
   let best = Infinity;
@@ -24,6 +24,30 @@ export async function time(name: string, elements: number, fn: () => Promise<voi
     best = Math.min(best, performance.now() - start);
   }
   return { name, ms: best, elements };
+}
+
+export interface Case {
+  name: string;
+  elements: number;
+  fn: () => unknown;
+}
+
+/**
+ * Times several cases interleaved (A B C, A B C, ...) after one warm-up round and keeps each case's best
+ * round, so load that comes and goes on a shared machine affects the compared cases alike.
+ */
+export async function compare(cases: Case[], rounds = 5): Promise<Timing[]> {
+  const best = cases.map(() => Infinity);
+  for (let round = -1; round < rounds; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      gc();
+      const start = performance.now();
+      await cases[i].fn();
+      const ms = performance.now() - start;
+      if (round >= 0) best[i] = Math.min(best[i], ms);
+    }
+  }
+  return cases.map((c, i) => ({ name: c.name, elements: c.elements, ms: best[i] }));
 }
 
 export function perSecond(t: Timing): number {

@@ -1,4 +1,4 @@
-import { from, Observable, ObservableInput, OperatorFunction, Subscriber } from 'rxjs';
+import { from, Observable, ObservableInput, Observer, OperatorFunction, Subscriber } from 'rxjs';
 import type { Valve } from '../flow/Valve.js';
 import { Intake } from './Intake.js';
 import { PartitionTable } from './PartitionTable.js';
@@ -35,10 +35,18 @@ export interface AsyncMapConfig<T, K, R> {
 }
 
 /**
- * One element inside the operator, from admission until it leaves. It doubles as the element's
- * {@link ProjectContext}, so the hot path allocates one object per element.
+ * The machinery shared by `mapAsync`, `mapAsyncPartitioned` and `mapAsyncPartitionedUnordered`.
+ * @internal
  */
-class Job<T, K, R> implements ProjectContext {
+export function runAsyncMap<T, K, R>(config: AsyncMapConfig<T, K, R>): OperatorFunction<T, R> {
+  return (source) => new Observable<R>((subscriber) => new AsyncMapRun(config, subscriber).subscribeTo(source));
+}
+
+/**
+ * One element inside the operator, from admission until it leaves. It is also the element's
+ * {@link ProjectContext} and the observer of its inner, so the hot path allocates no closures.
+ */
+class Job<T, K, R> implements ProjectContext, Observer<R> {
   done = false;
   cancelled = false;
   /** Values produced while not at the head of the output (ordered mode); `null` while streaming. */
@@ -47,6 +55,7 @@ class Job<T, K, R> implements ProjectContext {
   private controller: AbortController | null = null;
 
   constructor(
+    private readonly run: AsyncMapRun<T, K, R>,
     readonly value: T,
     readonly key: K,
     readonly index: number,
@@ -56,7 +65,21 @@ class Job<T, K, R> implements ProjectContext {
     return (this.controller ??= new AbortController()).signal;
   }
 
+  next(value: R): void {
+    if (!this.cancelled) this.run.onValue(this, value);
+  }
+
+  error(error: unknown): void {
+    if (!this.cancelled) this.run.fail(error);
+  }
+
+  complete(): void {
+    if (!this.cancelled) this.run.onComplete(this);
+  }
+
+  /** Tears down the work of a job that has not completed. */
   cancel(): void {
+    if (this.done || this.cancelled) return;
     this.cancelled = true;
     this.inner?.unsubscribe();
     this.controller?.abort();
@@ -68,176 +91,206 @@ function isPromiseLike<R>(value: unknown): value is PromiseLike<R> {
 }
 
 /**
- * The machinery shared by `mapAsync`, `mapAsyncPartitioned` and `mapAsyncPartitionedUnordered`.
+ * The state of one subscription: an {@link Intake} (the `parallelism` bound, the push-source queue and
+ * the valve), a {@link PartitionTable} (the per-key bound), the held jobs in input order (ordered mode)
+ * or the running ones (unordered mode, for teardown), and the jobs ready to start.
  *
- * Per subscription: an {@link Intake} (the `parallelism` bound, the push-source queue and the valve), a
- * {@link PartitionTable} (the per-key bound), the held jobs in input order (ordered mode), the jobs
- * ready to start, and the running jobs (for teardown). Work that can cascade synchronously (an inner
- * that completes during subscribe frees a slot, which starts the next job, which completes...) runs in
- * one loop, {@link pump}, so a synchronous burst of any size uses constant stack depth.
- * @internal
+ * Work that can cascade synchronously (an inner that completes during subscribe frees a slot, which
+ * starts the next job, which completes...) runs in one loop, {@link AsyncMapRun.pump}, so a synchronous
+ * burst of any size uses constant stack depth.
  */
-export function runAsyncMap<T, K, R>(config: AsyncMapConfig<T, K, R>): OperatorFunction<T, R> {
-  const { operator, parallelism, perPartition, partitioner, project, ordered, valve, maxQueued } = config;
+class AsyncMapRun<T, K, R> {
+  private readonly intake: Intake<T>;
+  private readonly partitions: PartitionTable<K, Job<T, K, R>> | null;
+  /** Ordered mode: every held job, in input order. */
+  private readonly order: Queue<Job<T, K, R>> | null;
+  /** Unordered mode: the running jobs (held jobs that are waiting are only in `partitions`). */
+  private readonly running: Set<Job<T, K, R>> | null;
+  private readonly ready = new Queue<Job<T, K, R>>();
+  private readonly partitioner: ((value: T) => K) | null;
+  private readonly project: AsyncMapConfig<T, K, R>['project'];
+  private nextIndex = 0;
+  private sourceDone = false;
+  private pumping = false;
+  private draining = false;
 
-  return (source) =>
-    new Observable<R>((subscriber) => {
-      const intake = new Intake<T>(operator, parallelism, maxQueued, valve);
-      const partitions = partitioner === null ? null : new PartitionTable<K, Job<T, K, R>>(perPartition);
-      const order = ordered ? new Queue<Job<T, K, R>>() : null;
-      const ready = new Queue<Job<T, K, R>>();
-      const running = new Set<Job<T, K, R>>();
-      let nextIndex = 0;
-      let sourceDone = false;
-      let pumping = false;
-      let draining = false;
+  constructor(
+    config: AsyncMapConfig<T, K, R>,
+    private readonly subscriber: Subscriber<R>,
+  ) {
+    this.intake = new Intake<T>(config.operator, config.parallelism, config.maxQueued, config.valve);
+    this.partitioner = config.partitioner;
+    this.project = config.project;
+    this.partitions = config.partitioner === null ? null : new PartitionTable<K, Job<T, K, R>>(config.perPartition);
+    this.order = config.ordered ? new Queue<Job<T, K, R>>() : null;
+    this.running = config.ordered ? null : new Set<Job<T, K, R>>();
+  }
 
-      const fail = (error: unknown): void => subscriber.error(error);
-
-      const admit = (value: T): void => {
-        const index = nextIndex++;
-        let key: K;
-        if (partitioner === null) key = index as unknown as K;
-        else {
-          try {
-            key = partitioner(value);
-          } catch (error) {
-            fail(error);
-            return;
-          }
-        }
-        const job = new Job<T, K, R>(value, key, index);
-        order?.push(job);
-        if (partitions === null || partitions.arrive(key, job)) ready.push(job);
-      };
-
-      const start = (job: Job<T, K, R>): void => {
-        let input: ObservableInput<R>;
-        try {
-          input = project(job.value, partitioner === null ? job.index : job.key, job);
-        } catch (error) {
-          fail(error);
-          return;
-        }
-        running.add(job);
-        if (isPromiseLike<R>(input)) {
-          // Fast path: no Observable or Subscription per element for Promise-returning projects.
-          input.then(
-            (value) => {
-              if (job.cancelled) return;
-              onValue(job, value);
-              onComplete(job);
-            },
-            (error) => {
-              if (!job.cancelled) fail(error);
-            },
-          );
-          return;
-        }
-        // A Subscriber we hold before subscribing, so a synchronous inner can be stopped mid-emission.
-        const inner = new Subscriber<R>({
-          next: (value) => onValue(job, value),
-          error: fail,
-          complete: () => onComplete(job),
-        });
-        job.inner = inner;
-        try {
-          from(input).subscribe(inner);
-        } catch (error) {
-          fail(error); // `from` rejects inputs that are not ObservableInput
-        }
-      };
-
-      const onValue = (job: Job<T, K, R>, value: R): void => {
-        if (order === null || (job === order.peek() && job.results === null)) subscriber.next(value);
-        else (job.results ??= []).push(value);
-      };
-
-      const onComplete = (job: Job<T, K, R>): void => {
-        job.done = true;
-        job.inner = null;
-        running.delete(job);
-        if (partitions !== null) {
-          // Eager start: the key's slot is free now, at completion, not at emission; the next job of the
-          // key starts before this result is emitted (Akka's order of events).
-          const next = partitions.finish(job.key);
-          if (next !== undefined) {
-            ready.push(next);
-            pump();
-            if (subscriber.closed) return;
-          }
-        }
-        if (order === null) intake.leave();
-        else if (job === order.peek()) drainHeads();
-        pump();
-      };
-
-      /** Ordered mode: emits the head's buffered values and every completed job at the head. */
-      const drainHeads = (): void => {
-        if (draining || order === null) return;
-        draining = true;
-        let head: Job<T, K, R> | undefined;
-        while ((head = order.peek()) !== undefined) {
-          const results = head.results;
-          if (results !== null) {
-            // Values arriving during these emissions (re-entrancy) are appended and emitted in turn.
-            for (let i = 0; i < results.length; i++) {
-              subscriber.next(results[i]);
-              if (subscriber.closed) return;
-            }
-            head.results = null; // from now on the head streams its values directly
-          }
-          if (!head.done) break;
-          order.shift();
-          intake.leave();
-        }
-        draining = false;
-      };
-
-      const pump = (): void => {
-        if (pumping) return;
-        pumping = true;
-        while (!subscriber.closed) {
-          const job = ready.shift();
-          if (job !== undefined) start(job);
-          else if (intake.canTake()) admit(intake.take());
-          else break;
-        }
-        pumping = false;
-        if (sourceDone && intake.held === 0 && intake.queued === 0 && !subscriber.closed) subscriber.complete();
-      };
-
-      const upstream = new Subscriber<T>({
-        next: (value) => {
-          let admitted: boolean;
-          try {
-            admitted = intake.offer(value);
-          } catch (overflow) {
-            fail(overflow);
-            return;
-          }
-          if (admitted) {
-            admit(value);
-            pump();
-          }
-        },
-        error: fail,
-        complete: () => {
-          sourceDone = true;
-          pump();
-        },
-      });
-      // Teardown is registered before subscribing: a synchronous source that makes a downstream
-      // `take(n)` unsubscribe mid-emission must find `upstream` already closable (the firehose trap).
-      subscriber.add(() => {
-        upstream.unsubscribe();
-        for (const job of running) job.cancel();
-        running.clear();
-        partitions?.clear();
-        order?.clear();
-        ready.clear();
-        intake.dispose();
-      });
-      source.subscribe(upstream);
+  subscribeTo(source: Observable<T>): void {
+    const upstream = new Subscriber<T>({
+      next: (value) => this.onSourceValue(value),
+      error: (error: unknown) => this.fail(error),
+      complete: () => {
+        this.sourceDone = true;
+        this.pump();
+      },
     });
+    // Teardown is registered before subscribing: a synchronous source that makes a downstream `take(n)`
+    // unsubscribe mid-emission must find `upstream` already closable (the synchronous firehose trap).
+    this.subscriber.add(() => {
+      upstream.unsubscribe();
+      this.teardown();
+    });
+    source.subscribe(upstream);
+  }
+
+  fail(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  private onSourceValue(value: T): void {
+    let admitted: boolean;
+    try {
+      admitted = this.intake.offer(value);
+    } catch (overflow) {
+      this.fail(overflow);
+      return;
+    }
+    if (admitted) {
+      this.admit(value);
+      this.pump();
+    }
+  }
+
+  private admit(value: T): void {
+    const index = this.nextIndex++;
+    let key: K;
+    if (this.partitioner === null) key = index as unknown as K;
+    else {
+      try {
+        key = this.partitioner(value);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+    }
+    const job = new Job<T, K, R>(this, value, key, index);
+    this.order?.push(job);
+    if (this.partitions === null || this.partitions.arrive(key, job)) this.ready.push(job);
+  }
+
+  private start(job: Job<T, K, R>): void {
+    let input: ObservableInput<R>;
+    try {
+      input = this.project(job.value, this.partitioner === null ? job.index : job.key, job);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.running?.add(job);
+    if (input instanceof Observable) {
+      this.subscribeInner(job, input);
+      return;
+    }
+    if (isPromiseLike<R>(input)) {
+      // Fast path: no Observable or Subscriber per element for Promise-returning projects.
+      input.then(
+        (value) => {
+          job.next(value);
+          job.complete();
+        },
+        (error: unknown) => job.error(error),
+      );
+      return;
+    }
+    let observable: Observable<R>;
+    try {
+      observable = from(input);
+    } catch (error) {
+      this.fail(error); // `from` rejects inputs that are not ObservableInput
+      return;
+    }
+    this.subscribeInner(job, observable);
+  }
+
+  private subscribeInner(job: Job<T, K, R>, input: Observable<R>): void {
+    // A Subscriber held before subscribing, so a synchronous inner can be stopped mid-emission.
+    const inner = new Subscriber<R>(job);
+    job.inner = inner;
+    input.subscribe(inner);
+  }
+
+  onValue(job: Job<T, K, R>, value: R): void {
+    const order = this.order;
+    if (order === null || (job === order.peek() && job.results === null)) this.subscriber.next(value);
+    else (job.results ??= []).push(value);
+  }
+
+  onComplete(job: Job<T, K, R>): void {
+    job.done = true;
+    job.inner = null;
+    if (this.partitions !== null) {
+      // Eager start: the key's slot frees at completion, not at emission; the key's next job starts
+      // before this result is emitted (Akka's order of events).
+      const next = this.partitions.finish(job.key);
+      if (next !== undefined) {
+        this.ready.push(next);
+        this.pump();
+        if (this.subscriber.closed) return;
+      }
+    }
+    if (this.order === null) {
+      this.running!.delete(job);
+      this.intake.leave();
+    } else if (job === this.order.peek()) this.drainHeads();
+    this.pump();
+  }
+
+  /** Ordered mode: emits the head's buffered values and every completed job at the head. */
+  private drainHeads(): void {
+    const order = this.order;
+    if (this.draining || order === null) return;
+    this.draining = true;
+    let head: Job<T, K, R> | undefined;
+    while ((head = order.peek()) !== undefined) {
+      const results = head.results;
+      if (results !== null) {
+        // Values arriving during these emissions (re-entrancy) are appended and emitted in turn.
+        for (let i = 0; i < results.length; i++) {
+          this.subscriber.next(results[i]);
+          if (this.subscriber.closed) return;
+        }
+        head.results = null; // from now on the head streams its values directly
+      }
+      if (!head.done) break;
+      order.shift();
+      this.intake.leave();
+    }
+    this.draining = false;
+  }
+
+  /** Starts ready jobs and admits queued elements while there is room, then checks for completion. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    const { ready, intake, subscriber } = this;
+    while (!subscriber.closed) {
+      const job = ready.shift();
+      if (job !== undefined) this.start(job);
+      else if (intake.canTake()) this.admit(intake.take());
+      else break;
+    }
+    this.pumping = false;
+    if (this.sourceDone && intake.held === 0 && intake.queued === 0 && !subscriber.closed) subscriber.complete();
+  }
+
+  private teardown(): void {
+    if (this.order !== null) for (const job of this.order) job.cancel();
+    if (this.running !== null) for (const job of this.running) job.cancel();
+    this.running?.clear();
+    this.order?.clear();
+    this.partitions?.clear();
+    this.ready.clear();
+    this.intake.dispose();
+  }
 }
