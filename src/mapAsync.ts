@@ -4,7 +4,7 @@ import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
 import { checkFunction, checkOptions, checkPositiveInteger } from './internal/validate.js';
 
 /**
- * Options of {@link mapAsync}.
+ * Options of {@link (mapAsync:1)}.
  * @public
  */
 export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends FlowControlOptions {
@@ -19,9 +19,12 @@ export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends 
  * results in input order — "`concatMap` with concurrency", Akka Streams' `mapAsync`.
  *
  * ```text
- * source:      a b c ------------|     (parallelism 2)
- * inners:      a and b run at once; c starts when a or b completes
- * output:      -------A-B----C---|     (B finished first but waits for A)
+ * source: -abcd--|          parallelism 2
+ * a:      -^----!           ^ a's inner subscribed, ! it emits A, completes
+ * b:      --^-!
+ * c:      ------^---!       c and d wait for a slot
+ * d:      ------^-!
+ * output: ------(AB)(CD|)   B and D wait for A and C
  * ```
  *
  * @remarks
@@ -31,7 +34,7 @@ export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends 
  * - **Ordered output.** Input order; an inner may emit 0..n values, emitted contiguously in its turn
  *   (the head's values stream as they arrive). An inner that completes empty drops its element.
  * - **Errors fail fast**, **completion** after the source completed and all results were emitted,
- *   **teardown** of every running inner with `context.signal` aborted — as in {@link mapAsyncPartitioned},
+ *   **teardown** of every running inner with `context.signal` aborted — as in {@link (mapAsyncPartitioned:1)},
  *   which is this operator plus a per-key bound.
  * - **Flow control.** See {@link FlowControlOptions}.
  *
@@ -43,7 +46,7 @@ export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends 
  * @param parallelism - most elements held at once; an integer ≥ 1.
  * @param project - starts the work for an element: `(value, index, context) => ObservableInput`.
  * @returns an operator emitting the inners' values in input order.
- * @see {@link mapAsyncPartitioned}
+ * @see {@link (mapAsyncPartitioned:1)}
  * @public
  */
 export function mapAsync<T, O extends ObservableInput<unknown>>(
@@ -53,6 +56,7 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
 /**
  * {@inheritDoc (mapAsync:1)}
  * @param options - `parallelism` and `project` plus flow control (`valve`, `maxQueued`).
+ * @public
  */
 export function mapAsync<T, O extends ObservableInput<unknown>>(options: MapAsyncOptions<T, O>): OperatorFunction<T, ObservedValueOf<O>>;
 export function mapAsync<T, O extends ObservableInput<unknown>>(

@@ -4,7 +4,7 @@ import { partitionedConfig } from './internal/asyncMapArgs.js';
 import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
 
 /**
- * Options of {@link mapAsyncPartitioned} and {@link mapAsyncPartitionedUnordered}.
+ * Options of {@link (mapAsyncPartitioned:1)} and {@link (mapAsyncPartitionedUnordered:1)}.
  * @public
  */
 export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unknown>> extends FlowControlOptions {
@@ -24,9 +24,11 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  * order — Akka Streams' `mapAsyncPartitioned` for RxJS.
  *
  * ```text
- * source:      a1 a2 b1 ---------------|       (letter = partition key, perPartition 1)
- * inners:      a1 runs, b1 runs at once, a2 starts when a1 completes
- * output:      --------A1---A2-B1------|       (B1 finished first but waits for A1 and A2)
+ * source:    -abc-------|   parallelism 4, perPartition 1
+ * a (key x): -^---!         ^ a's inner subscribed, ! it emits A, completes
+ * b (key x): -----^-!       waits for a (same key)
+ * c (key y): ---^!          runs beside a, done first
+ * output:    -----A-(BC)|   C is held until A and B are out
  * ```
  *
  * @remarks
@@ -63,7 +65,7 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  * @param partitioner - extracts the partition key of an element.
  * @param project - starts the work for an element: `(value, partition, context) => ObservableInput`.
  * @returns an operator emitting the inners' values in input order.
- * @see {@link mapAsyncPartitionedUnordered}, {@link mapAsync}
+ * @see {@link (mapAsyncPartitionedUnordered:1)}, {@link (mapAsync:1)}
  * @public
  */
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
@@ -75,6 +77,7 @@ export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
 /**
  * {@inheritDoc (mapAsyncPartitioned:1)}
  * @param options - the same four settings plus flow control (`valve`, `maxQueued`).
+ * @public
  */
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
   options: MapAsyncPartitionedOptions<T, K, O>,

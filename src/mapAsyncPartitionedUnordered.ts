@@ -4,12 +4,15 @@ import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
 import type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
 
 /**
- * Like {@link mapAsyncPartitioned}, with the same bounds, but emits each inner's values as they arrive
+ * Like {@link (mapAsyncPartitioned:1)}, with the same bounds, but emits each inner's values as they arrive
  * instead of in input order.
  *
  * ```text
- * source:      a1 a2 b1 ---------------|       (letter = partition key, perPartition 1)
- * output:      ---B1---A1---A2---------|       (as completed; a2 still starts only after a1)
+ * source:    -abc-------|   parallelism 4, perPartition 1
+ * a (key x): -^---!         ^ a's inner subscribed, ! it emits A, completes
+ * b (key x): -----^-!       waits for a (same key)
+ * c (key y): ---^!
+ * output:    ----CA-B---|   as completed: C first
  * ```
  *
  * @remarks
@@ -32,7 +35,7 @@ import type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
  * @param partitioner - extracts the partition key of an element.
  * @param project - starts the work for an element: `(value, partition, context) => ObservableInput`.
  * @returns an operator emitting the inners' values as they arrive.
- * @see {@link mapAsyncPartitioned}
+ * @see {@link (mapAsyncPartitioned:1)}
  * @public
  */
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
@@ -44,6 +47,7 @@ export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unk
 /**
  * {@inheritDoc (mapAsyncPartitionedUnordered:1)}
  * @param options - the same four settings plus flow control (`valve`, `maxQueued`).
+ * @public
  */
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
   options: MapAsyncPartitionedOptions<T, K, O>,
