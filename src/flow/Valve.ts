@@ -1,3 +1,5 @@
+import { checkFunction } from '../internal/validate.js';
+
 /**
  * One operator's hold on a {@link Valve}: it reports whether that operator is full.
  * @public
@@ -60,9 +62,13 @@ export class Valve {
   /**
    * Calls `listener` on every transition: `false` when the valve closes, `true` when it opens again.
    * The hook for pausable sources. Called synchronously, from inside the operator, at the moment of
-   * the transition; keep it short (pause or resume a consumer). Returns a function that removes it.
+   * the transition; keep it short (pause or resume a consumer). A listener that throws errors the
+   * output of the operator whose transition called it (other listeners are still called); during that
+   * operator's teardown, the error is reported as unhandled (RxJS `config.onUnhandledError`). Returns a
+   * function that removes the listener.
    */
   onChange(listener: (open: boolean) => void): () => void {
+    checkFunction('Valve.onChange', 'listener', listener);
     this.listeners = [...this.listeners, listener];
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
@@ -100,7 +106,20 @@ export class Valve {
     this.notify(true);
   }
 
+  /** Calls every listener, even when one throws; then rethrows the first error (the operator reports it). */
   private notify(open: boolean): void {
-    for (const listener of this.listeners) listener(open);
+    let failed = false;
+    let failure: unknown;
+    for (const listener of this.listeners) {
+      try {
+        listener(open);
+      } catch (error) {
+        if (!failed) {
+          failed = true;
+          failure = error;
+        }
+      }
+    }
+    if (failed) throw failure;
   }
 }

@@ -1,3 +1,4 @@
+import { config } from 'rxjs';
 import { QueueOverflowError } from '../errors.js';
 import type { Valve, ValveLease } from '../flow/Valve.js';
 import { Queue } from './Queue.js';
@@ -18,11 +19,17 @@ export class Intake<T> {
   private readonly queue = new Queue<T>();
   private readonly lease: ValveLease | undefined;
 
+  /**
+   * @param onValveError - receives an error thrown by a valve listener (e.g. a consumer's `resume()`)
+   *   on a transition this intake caused; the operator errors its output with it. Without it, the
+   *   error is thrown to the caller.
+   */
   constructor(
     private readonly operator: string,
     private readonly bound: number,
     private readonly maxQueued: number,
     valve: Valve | undefined,
+    private readonly onValveError?: (error: unknown) => void,
   ) {
     this.lease = valve?.attach();
   }
@@ -34,12 +41,12 @@ export class Intake<T> {
   offer(value: T): boolean {
     if (this.held < this.bound && this.queue.size === 0) {
       this.held++;
-      if (this.held >= this.bound) this.lease?.setFull(true);
+      if (this.held >= this.bound) this.setFull(true);
       return true;
     }
     if (this.queue.size >= this.maxQueued) throw new QueueOverflowError(this.operator, this.maxQueued);
     this.queue.push(value);
-    this.lease?.setFull(true);
+    this.setFull(true);
     return false;
   }
 
@@ -69,10 +76,34 @@ export class Intake<T> {
   /** Frees the queue and withdraws from the valve (teardown). */
   dispose(): void {
     this.queue.clear();
-    this.lease?.release();
+    try {
+      this.lease?.release();
+    } catch (error) {
+      // The output is closed already: report the listener's error as RxJS reports unhandled errors.
+      reportUnhandledError(error);
+    }
   }
 
   private updateValve(): void {
-    this.lease?.setFull(this.held >= this.bound || this.queue.size > 0);
+    this.setFull(this.held >= this.bound || this.queue.size > 0);
   }
+
+  private setFull(full: boolean): void {
+    if (this.lease === undefined) return;
+    try {
+      this.lease.setFull(full);
+    } catch (error) {
+      if (this.onValveError === undefined) throw error;
+      this.onValveError(error);
+    }
+  }
+}
+
+/** Reports an error that has no subscriber to go to, the way RxJS does (`config.onUnhandledError`, else thrown on a timer). */
+function reportUnhandledError(error: unknown): void {
+  setTimeout(() => {
+    const { onUnhandledError } = config;
+    if (onUnhandledError) onUnhandledError(error);
+    else throw error;
+  });
 }

@@ -49,6 +49,11 @@ export function runAsyncMap<T, K, R>(config: AsyncMapConfig<T, K, R>): OperatorF
 class Job<T, K, R> implements ProjectContext, Observer<R> {
   done = false;
   cancelled = false;
+  /**
+   * The work itself has finished (its Promise settled, or its inner errored) even if the operator has
+   * not finished handling it: teardown triggered while handling it must not abort its signal.
+   */
+  settled = false;
   /** Values produced while not at the head of the output (ordered mode); `null` while streaming. */
   results: R[] | null = null;
   inner: Subscriber<R> | null = null;
@@ -70,7 +75,9 @@ class Job<T, K, R> implements ProjectContext, Observer<R> {
   }
 
   error(error: unknown): void {
-    if (!this.cancelled) this.run.fail(error);
+    if (this.cancelled) return;
+    this.settled = true;
+    this.run.fail(error);
   }
 
   complete(): void {
@@ -82,7 +89,7 @@ class Job<T, K, R> implements ProjectContext, Observer<R> {
     if (this.done || this.cancelled) return;
     this.cancelled = true;
     this.inner?.unsubscribe();
-    this.controller?.abort();
+    if (!this.settled) this.controller?.abort();
   }
 }
 
@@ -118,7 +125,7 @@ class AsyncMapRun<T, K, R> {
     config: AsyncMapConfig<T, K, R>,
     private readonly subscriber: Subscriber<R>,
   ) {
-    this.intake = new Intake<T>(config.operator, config.parallelism, config.maxQueued, config.valve);
+    this.intake = new Intake<T>(config.operator, config.parallelism, config.maxQueued, config.valve, (error) => this.fail(error));
     this.partitioner = config.partitioner;
     this.project = config.project;
     this.partitions = config.partitioner === null ? null : new PartitionTable<K, Job<T, K, R>>(config.perPartition);
@@ -196,6 +203,8 @@ class AsyncMapRun<T, K, R> {
       // Fast path: no Observable or Subscriber per element for Promise-returning projects.
       input.then(
         (value) => {
+          if (job.cancelled) return;
+          job.settled = true; // a downstream unsubscribing on this value must not abort finished work
           job.next(value);
           job.complete();
         },
