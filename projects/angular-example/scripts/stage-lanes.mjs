@@ -1,0 +1,47 @@
+// Stages this repository's rxjs-lanes package for the example: builds the root package (unless --no-build),
+// packs it with `npm pack` (so the app sees exactly what a published tarball would hold: the `files`, the
+// `exports` map) and unpacks it into vendor/rxjs-lanes, which package.json depends on as
+// "file:vendor/rxjs-lanes".
+//
+// Why not "file:../..": a link to the repository root drags the root's node_modules along, and the bundler
+// then resolves rxjs-lanes' `import 'rxjs'` to the root's copy of rxjs — two copies of rxjs in the app. The
+// staged copy has no node_modules of its own, so its imports resolve to the app's rxjs, the only copy.
+//
+// The staged package.json drops scripts, devDependencies and peerDependencies: npm records a linked
+// package's dependency fields in package-lock.json, and `npm ci` refuses a lock they no longer match, so
+// keeping them would break this example's lockfile whenever the root's dev tooling changes. The app
+// declares rxjs itself.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const project = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = resolve(project, '..', '..');
+const target = join(project, 'vendor', 'rxjs-lanes');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+if (!process.argv.includes('--no-build')) {
+  run(process.execPath, [join(repo, 'scripts', 'ensure-install.js')], repo); // root devDependencies (tsc)
+  process.stdout.write(run(npm, ['run', 'build', '--silent'], repo));
+}
+
+const packDir = mkdtempSync(join(tmpdir(), 'rxjs-lanes-pack-'));
+try {
+  const [{ filename }] = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], repo));
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  run('tar', ['-xzf', join(packDir, filename), '-C', target, '--strip-components=1'], project);
+} finally {
+  rmSync(packDir, { recursive: true, force: true });
+}
+
+const manifestPath = join(target, 'package.json');
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+for (const field of ['scripts', 'devDependencies', 'peerDependencies', 'peerDependenciesMeta', 'overrides']) {
+  delete manifest[field];
+}
+writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+console.log(`staged rxjs-lanes ${manifest.version} from ${repo} in ${target}`);
