@@ -19,3 +19,35 @@ export class QueueOverflowError extends Error {
     this.limit = limit;
   }
 }
+
+/**
+ * The error a message settles with when its batch handler returned fewer results than the batch had
+ * messages: the result at index i settles message i, and messages past the end of the results get this
+ * error (`ok: false`) instead of being stranded. The stream goes on.
+ * @public
+ */
+export class BatchResultCountError extends Error {
+  override readonly name = 'BatchResultCountError';
+  /** The operator that ran the handler (`batchByLane` or `batchByLaneFromBatches`). */
+  readonly operator: string;
+  /** The lane key of the batch. */
+  readonly lane: unknown;
+  /** How many messages the batch had (the number of results the handler had to return). */
+  readonly expected: number;
+  /** How many results the handler returned. */
+  readonly received: number;
+  /** The message's 0-based position in its batch (≥ `received`). */
+  readonly index: number;
+
+  constructor(operator: string, lane: unknown, expected: number, received: number, index: number) {
+    super(
+      `${operator}: the handler returned ${received} result(s) for a batch of ${expected} messages; ` +
+        `message ${index} of the batch has no result`,
+    );
+    this.operator = operator;
+    this.lane = lane;
+    this.expected = expected;
+    this.received = received;
+    this.index = index;
+  }
+}

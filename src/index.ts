@@ -10,3 +10,7 @@ export { Valve } from './flow/Valve.js';
 export type { ValveLease } from './flow/Valve.js';
 export { pullFrom } from './flow/pullFrom.js';
 export { QueueOverflowError } from './errors.js';
+export { batchByLane } from './batchByLane.js';
+export type { BatchByLaneOptions, BatchContext, BatchHandler, BatchSettlement, BatchDiagnostic } from './batchByLane.js';
+export { batchByLaneFromBatches } from './batchByLaneFromBatches.js';
+export { BatchResultCountError } from './errors.js';

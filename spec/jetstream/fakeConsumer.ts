@@ -1,0 +1,213 @@
+/**
+ * A fake JetStream pull consumer honouring what fromJetStream relies on in @nats-io/jetstream 3.x:
+ * `info()` returns the consumer's config and counters; `fetch({ max_messages, expires, callback })`
+ * opens a pull request and resolves to its messages handle (`noIterator: true`, `closed()`, `close()`);
+ * messages go to open requests in the order they were opened (FIFO), each request ends once it got
+ * `max_messages` or when the test expires or fails it. Settle calls are recorded.
+ */
+import type { ConsumerInfo, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+
+export type Settle = 'ack' | 'nak' | 'term' | 'working';
+
+export interface FakeMsg {
+  seq: number;
+  subject: string;
+  delivery: number;
+  log: { kind: Settle; delay?: number }[];
+  msg: JsMsg;
+}
+
+export interface FakePull {
+  id: number;
+  asked: number;
+  received: number;
+  expires: number;
+  open: boolean;
+  callback: ((m: JsMsg) => void) | undefined;
+  handle: FakeMessages;
+}
+
+export interface FakeMessages {
+  noIterator: boolean;
+  closed(): Promise<void | Error>;
+  close(): Promise<void | Error>;
+  stop(err?: Error): void;
+  [Symbol.asyncIterator](): AsyncIterator<JsMsg>;
+}
+
+export interface FakeOptions {
+  ackPolicy?: string;
+  maxAckPending?: number;
+  ackWaitMs?: number;
+  numAckPending?: number;
+  /** false: ignore `callback` and hand messages out through the async iterator (a client without callback fetch). */
+  callbacks?: boolean;
+  infoError?: Error;
+}
+
+export class FakeConsumer {
+  readonly pulls: FakePull[] = [];
+  readonly delivered: FakeMsg[] = [];
+  readonly events: string[] = [];
+  private nextSeq = 1;
+  private deliverySeq = 0;
+  fetchError: Error | undefined;
+
+  constructor(readonly options: FakeOptions = {}) {}
+
+  get openPulls(): FakePull[] {
+    return this.pulls.filter((p) => p.open);
+  }
+
+  /** Messages asked for by open requests and not delivered yet. */
+  get outstanding(): number {
+    return this.openPulls.reduce((sum, p) => sum + p.asked - p.received, 0);
+  }
+
+  /** Deliveries not settled (ack/nak/term) yet. */
+  get unsettled(): number {
+    return this.delivered.filter((m) => !m.log.some((e) => e.kind !== 'working')).length;
+  }
+
+  info(): Promise<ConsumerInfo> {
+    const o = this.options;
+    if (o.infoError) return Promise.reject(o.infoError);
+    return Promise.resolve({
+      config: {
+        ack_policy: o.ackPolicy ?? 'explicit',
+        max_ack_pending: o.maxAckPending ?? 1000,
+        ack_wait: (o.ackWaitMs ?? 30_000) * 1e6,
+      },
+      num_ack_pending: o.numAckPending ?? 0,
+    } as unknown as ConsumerInfo);
+  }
+
+  fetch(opts: { max_messages?: number; expires?: number; callback?: (m: JsMsg) => void }): Promise<ConsumerMessages> {
+    if (this.fetchError) {
+      const error = this.fetchError;
+      return Promise.reject(error);
+    }
+    const callbacks = this.options.callbacks !== false;
+    let resolveClosed!: (value: void | Error) => void;
+    const closed = new Promise<void | Error>((resolve) => (resolveClosed = resolve));
+    const queue: JsMsg[] = [];
+    let wake: (() => void) | undefined;
+    const pull: FakePull = {
+      id: this.pulls.length,
+      asked: opts.max_messages ?? 100,
+      received: 0,
+      expires: opts.expires ?? 30_000,
+      open: true,
+      callback: callbacks ? opts.callback : undefined,
+      handle: undefined as unknown as FakeMessages,
+    };
+    const stop = (err?: Error): void => {
+      if (!pull.open) return;
+      pull.open = false;
+      this.events.push(`end ${pull.id}${err ? ` ${err.message}` : ''}`);
+      resolveClosed(err);
+      wake?.();
+    };
+    pull.handle = {
+      noIterator: callbacks,
+      closed: () => closed,
+      close: () => {
+        stop();
+        return closed;
+      },
+      stop,
+      [Symbol.asyncIterator]: () => ({
+        next: async (): Promise<IteratorResult<JsMsg>> => {
+          for (;;) {
+            if (queue.length > 0) return { value: queue.shift()!, done: false };
+            if (!pull.open) return { value: undefined, done: true };
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+        },
+      }),
+    };
+    (pull as unknown as { queue: JsMsg[]; wake: () => void }).queue = queue;
+    Object.defineProperty(pull, 'push', {
+      value: (m: JsMsg) => {
+        queue.push(m);
+        wake?.();
+      },
+    });
+    this.pulls.push(pull);
+    this.events.push(`pull ${pull.id} ${pull.asked}`);
+    return Promise.resolve(pull.handle as unknown as ConsumerMessages);
+  }
+
+  /** Delivers up to `count` new messages (subjects from `subject(seq)`) to open requests, FIFO. Returns how many went out. */
+  deliver(count: number, subject: (seq: number) => string = (seq) => `s.${seq}`): number {
+    let sent = 0;
+    while (sent < count) {
+      const pull = this.openPulls[0];
+      if (!pull) break;
+      const seq = this.nextSeq++;
+      this.send(pull, seq, subject(seq), 1);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Redelivers message `seq` (delivery count + 1) to the first open request. */
+  redeliver(seq: number): boolean {
+    const pull = this.openPulls[0];
+    const previous = [...this.delivered].reverse().find((m) => m.seq === seq);
+    if (!pull || !previous) return false;
+    this.send(pull, seq, previous.subject, previous.delivery + 1);
+    return true;
+  }
+
+  /** Ends request `id` the way a server's 408 does (no error). */
+  expire(id: number): void {
+    this.pulls[id]!.handle.stop();
+  }
+
+  /** Ends request `id` with an error. */
+  failPull(id: number, error: Error): void {
+    this.pulls[id]!.handle.stop(error);
+  }
+
+  private send(pull: FakePull, seq: number, subject: string, delivery: number): void {
+    const log: FakeMsg['log'] = [];
+    const deliverySequence = ++this.deliverySeq;
+    const msg = {
+      seq,
+      subject,
+      data: new TextEncoder().encode(JSON.stringify({ seq })),
+      headers: undefined,
+      redelivered: delivery > 1,
+      sid: 1,
+      time: new Date(0),
+      timestamp: new Date(0).toISOString(),
+      timestampNanos: 0n,
+      info: { streamSequence: seq, deliverySequence, deliveryCount: delivery, redelivered: delivery > 1, stream: 'S', consumer: 'C', domain: '', timestampNanos: 0, pending: 0 },
+      ack: () => log.push({ kind: 'ack' }),
+      nak: (delay?: number) => log.push(delay === undefined ? { kind: 'nak' } : { kind: 'nak', delay }),
+      term: (reason?: string) => {
+        if (reason !== undefined) throw new Error('term(reason) must not be sent to a 2.9 server');
+        log.push({ kind: 'term' });
+      },
+      working: () => log.push({ kind: 'working' }),
+      ackAck: () => {
+        log.push({ kind: 'ack' });
+        return Promise.resolve(true);
+      },
+      next: () => undefined,
+      json: () => ({ seq }),
+      string: () => JSON.stringify({ seq }),
+    } as unknown as JsMsg;
+    this.delivered.push({ seq, subject, delivery, log, msg });
+    pull.received++;
+    if (pull.callback) pull.callback(msg);
+    else (pull as unknown as { push: (m: JsMsg) => void }).push(msg);
+    if (pull.received >= pull.asked) pull.handle.stop();
+  }
+}
+
+/** Lets pending promise callbacks and microtasks run. */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

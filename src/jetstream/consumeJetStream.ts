@@ -1,0 +1,300 @@
+import { isObservable, Observable, type Subscription } from 'rxjs';
+import { Valve } from '../flow/Valve.js';
+import { checkFunction, checkOptions, checkPositiveInteger, describe } from '../internal/validate.js';
+import { mapAsyncPartitionedUnordered } from '../mapAsyncPartitionedUnordered.js';
+import { fromJetStream, type FromJetStreamOptions, type JetStreamConsumerStatus, type JetStreamPullConsumer } from './fromJetStream.js';
+import type { JetStreamDelivery } from './JetStreamDelivery.js';
+import { checkOutcome, outcomeProblem, type JetStreamOutcome } from './JetStreamOutcome.js';
+
+/**
+ * What a {@link consumeJetStream} handler receives besides the delivery.
+ * @public
+ */
+export interface JetStreamHandlerContext<K> {
+  /** The delivery's key (its lane). */
+  readonly key: K;
+  /** Aborted when the pipeline is torn down before the handler finished (unsubscribe, or a failure elsewhere). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Handles one delivery. Returns (or resolves to, or emits last) the outcome to settle it with;
+ * `undefined` means `'ack'`. A handler that settles the delivery itself is left alone. Throwing,
+ * rejecting or erroring applies the failure policy (`onError`).
+ * @public
+ */
+export type JetStreamHandler<K> = (
+  delivery: JetStreamDelivery,
+  context: JetStreamHandlerContext<K>,
+) => JetStreamOutcome | void | PromiseLike<JetStreamOutcome | void> | Observable<JetStreamOutcome | void>;
+
+/**
+ * What happens to a delivery whose handler failed: an outcome to settle it with, `'fail'` (nak it for
+ * immediate redelivery and fail the output with the handler's error), or a function choosing one of
+ * these per error.
+ * @public
+ */
+export type JetStreamFailurePolicy =
+  | JetStreamOutcome
+  | 'fail'
+  | ((error: unknown, delivery: JetStreamDelivery) => JetStreamOutcome | 'fail');
+
+/**
+ * One settled delivery, as emitted by {@link consumeJetStream} and {@link settleBatchResults}.
+ * @public
+ */
+export interface JetStreamSettlement<K> {
+  /** The settled delivery (its message: `subject`, `data`, `info`…). */
+  readonly delivery: JetStreamDelivery;
+  /** The delivery's key (its lane). */
+  readonly key: K;
+  /** The outcome the delivery was settled with. */
+  readonly outcome: JetStreamOutcome;
+  /** The handler's error when the outcome came from the failure policy; otherwise `undefined`. */
+  readonly error: unknown;
+}
+
+/**
+ * Options of {@link consumeJetStream}: those of {@link fromJetStream} except the `valve` (made
+ * internally), with `window` optional, plus the handler and its bounds.
+ * @public
+ */
+export interface ConsumeJetStreamOptions<K> extends Omit<FromJetStreamOptions, 'window' | 'valve'> {
+  /** Most deliveries being handled or waiting for their key at once. An integer ≥ 1. */
+  parallelism: number;
+  /** Most deliveries of one key handled at once. Default 1 (strict per-key order). An integer ≥ 1, \< `parallelism` unless both are 1. */
+  perKey?: number;
+  /** The key of a delivery (compared with `Map` key equality). Default: its subject. */
+  key?: (delivery: JetStreamDelivery) => K;
+  /** Handles one delivery; see {@link JetStreamHandler}. */
+  handler: JetStreamHandler<K>;
+  /** The failure policy. Default `{ nak: 1000 }`: redeliver after one second. */
+  onError?: JetStreamFailurePolicy;
+  /**
+   * Keep the server from redelivering a slow delivery while its handler runs: `true` sends `working()`
+   * every half `ack_wait`, a number every that many ms. Default `false`.
+   */
+  keepAlive?: boolean | number;
+  /** Deliveries fetched ahead: at least `parallelism` (the default); more lets the next messages wait in memory. */
+  window?: number;
+}
+
+const OPERATOR = 'consumeJetStream';
+const OWN_OPTIONS = ['parallelism', 'perKey', 'key', 'handler', 'onError', 'keepAlive', 'window'];
+const DEFAULT_FAILURE: JetStreamOutcome = { nak: 1000 };
+
+const subjectKey = (delivery: JetStreamDelivery): string => delivery.subject;
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+function checkFailurePolicy(policy: unknown): void {
+  if (policy === 'fail' || typeof policy === 'function') return;
+  checkOutcome(OPERATOR, 'onError', policy);
+}
+
+/**
+ * Consumes a durable JetStream pull consumer with a handler per message: in parallel across keys, in
+ * order within a key, each message settled from the handler's result or error, with graceful drain.
+ *
+ * ```text
+ * server:   a1 a2 b1 b2 ...        (letter = key, parallelism 4, perKey 1)
+ * handler:  a1 and b1 run; a2 starts when a1 settled; b2 when b1 settled
+ * output:   settlement of each message as it settles
+ * ```
+ *
+ * @remarks
+ * `fromJetStream` piped into `mapAsyncPartitionedUnordered` with a shared `Valve`, and the settling
+ * done for you:
+ * - **Order and bounds.** At most `parallelism` deliveries are held (waiting for their key or being
+ *   handled), at most `perKey` per key handled at once; a key's deliveries start in delivery order. The
+ *   consumer is fetched only for free slots (`window`, default `parallelism`, capped by
+ *   `max_ack_pending`).
+ * - **Settling.** A message is settled only after its handler finished: with the outcome the handler
+ *   returned (`undefined` = `'ack'`), or, if the handler throws, rejects or returns something that is
+ *   not an outcome, by `onError` (default `{ nak: 1000 }`). A handler that settles the delivery itself
+ *   is left alone. Each settled delivery is emitted as a {@link JetStreamSettlement}.
+ * - **Order after a failure.** A nak'd or terminated message gives up its place in its key's order:
+ *   the next message of the key starts at once and the nak'd one comes back later. Retry inside the
+ *   handler when the order must hold.
+ * - **`onError: 'fail'`** naks the message (immediate redelivery) and errors the output; the other
+ *   running handlers are aborted (`context.signal`) and their messages left unsettled for redelivery
+ *   after `ack_wait` — nothing is acked that was not processed.
+ * - **Drain.** On `stop`: no new fetches, running handlers finish and settle, then the output
+ *   completes; the status becomes `'drained'`.
+ * - **Teardown.** Unsubscribing aborts running handlers (`context.signal`); their messages are not
+ *   settled and come back after `ack_wait`.
+ *
+ * @example
+ * ```ts
+ * const stop = new AbortController();
+ * process.once('SIGTERM', () => stop.abort());
+ * consumeJetStream(await js.consumers.get('ORDERS', 'billing'), {
+ *   parallelism: 32,
+ *   key: (d) => d.subject,              // e.g. orders.<customer>
+ *   handler: async (d, { signal }) => { await bill(d.json(), { signal }); },   // ack on success
+ *   onError: { nak: 5_000 },
+ *   stop: stop.signal,
+ *   onStatus: (s) => health.set(s === 'consuming'),
+ * }).subscribe({ complete: () => nc.drain() });
+ * ```
+ * @param consumer - a durable pull consumer with `ack_policy: explicit`.
+ * @param options - `parallelism`, `handler`, and optionally `perKey`, `key`, `onError`, `keepAlive`,
+ *   `window` and the {@link FromJetStreamOptions} (`stop`, `onStatus`, …); validated when called.
+ * @returns an Observable of one {@link JetStreamSettlement} per settled message; it completes after a drain.
+ * @public
+ */
+export function consumeJetStream<K = string>(
+  consumer: JetStreamPullConsumer,
+  options: ConsumeJetStreamOptions<K>,
+): Observable<JetStreamSettlement<K>> {
+  checkOptions(OPERATOR, options);
+  const {
+    parallelism,
+    perKey = 1,
+    key = subjectKey as unknown as (delivery: JetStreamDelivery) => K,
+    handler,
+    onError = DEFAULT_FAILURE,
+    keepAlive = false,
+    window = parallelism,
+  } = options;
+  checkPositiveInteger(OPERATOR, 'parallelism', parallelism);
+  checkPositiveInteger(OPERATOR, 'perKey', perKey);
+  if (parallelism > 1 && perKey >= parallelism) {
+    throw new RangeError(`${OPERATOR}: perKey (${perKey}) must be less than parallelism (${parallelism})`);
+  }
+  if (parallelism === 1 && perKey !== 1) {
+    throw new RangeError(`${OPERATOR}: perKey must be 1 when parallelism is 1, got ${describe(perKey)}`);
+  }
+  checkFunction(OPERATOR, 'key', key);
+  checkFunction(OPERATOR, 'handler', handler);
+  checkFailurePolicy(onError);
+  if (typeof keepAlive !== 'boolean' && !(typeof keepAlive === 'number' && keepAlive > 0 && keepAlive !== Infinity)) {
+    throw new TypeError(`${OPERATOR}: keepAlive must be a boolean or a finite number of ms > 0, got ${describe(keepAlive)}`);
+  }
+  checkPositiveInteger(OPERATOR, 'window', window);
+  if (window < parallelism) {
+    throw new RangeError(`${OPERATOR}: window (${window}) must be at least parallelism (${parallelism})`);
+  }
+  const sourceOptions: Partial<FromJetStreamOptions> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (!OWN_OPTIONS.includes(name)) (sourceOptions as Record<string, unknown>)[name] = value;
+  }
+  if ('valve' in sourceOptions) {
+    throw new TypeError(`${OPERATOR}: unknown option "valve" (the valve is made internally)`);
+  }
+  const keepAliveMs = typeof keepAlive === 'number' ? keepAlive : undefined;
+  // The source options are checked now, at the call site (the valve is made per subscription).
+  fromJetStream(consumer, { ...sourceOptions, window, valve: new Valve() });
+
+  const { onStatus } = options;
+
+  return new Observable<JetStreamSettlement<K>>((subscriber) => {
+    const valve = new Valve();
+    // The source sees the output's failure as an unsubscribe; report it as what it is.
+    let failed = false;
+    const reportStatus = onStatus && ((status: JetStreamConsumerStatus) => onStatus(status === 'stopped' && failed ? 'failed' : status));
+    const source = fromJetStream(consumer, { ...sourceOptions, window, valve, onStatus: reportStatus });
+    return source
+      .pipe(
+        mapAsyncPartitionedUnordered({
+          parallelism,
+          perPartition: perKey,
+          partitioner: key,
+          valve,
+          project: (delivery: JetStreamDelivery, k: K, context) =>
+            handle(delivery, k, context.signal, handler, onError, keepAlive === false ? null : keepAliveMs),
+        }),
+      )
+      .subscribe({
+        next: (settlement) => subscriber.next(settlement),
+        error: (error: unknown) => {
+          failed = true;
+          subscriber.error(error);
+        },
+        complete: () => subscriber.complete(),
+      });
+  });
+}
+
+/** Runs the handler for one delivery and settles it; emits one settlement, or errors with policy `'fail'`. */
+function handle<K>(
+  delivery: JetStreamDelivery,
+  key: K,
+  signal: AbortSignal,
+  handler: JetStreamHandler<K>,
+  onError: JetStreamFailurePolicy,
+  keepAliveMs: number | undefined | null,
+): Observable<JetStreamSettlement<K>> {
+  return new Observable<JetStreamSettlement<K>>((subscriber) => {
+    const stopKeepAlive = keepAliveMs === null ? undefined : delivery.keepAlive({ intervalMs: keepAliveMs, signal });
+    let inner: Subscription | undefined;
+
+    const emit = (error: unknown): void => {
+      subscriber.next({ delivery, key, outcome: delivery.outcome!, error });
+      subscriber.complete();
+    };
+
+    const fail = (error: unknown): void => {
+      if (subscriber.closed) return; // torn down: the message is left to redelivery
+      stopKeepAlive?.();
+      try {
+        let policy = onError;
+        if (typeof policy === 'function') {
+          policy = policy(error, delivery);
+          if (policy !== 'fail') checkOutcome(OPERATOR, 'onError result', policy);
+        }
+        if (policy === 'fail') {
+          if (!delivery.settled) delivery.nak();
+          subscriber.error(error);
+          return;
+        }
+        if (!delivery.settled) delivery.settle(policy);
+      } catch (policyError) {
+        subscriber.error(policyError);
+        return;
+      }
+      emit(error);
+    };
+
+    const finish = (value: unknown): void => {
+      if (subscriber.closed) return;
+      if (value !== undefined) {
+        const problem = outcomeProblem(value);
+        if (problem !== null) {
+          fail(new TypeError(`${OPERATOR}: the handler's result is not an outcome: ${problem}`));
+          return;
+        }
+      }
+      stopKeepAlive?.();
+      try {
+        if (!delivery.settled) delivery.settle((value as JetStreamOutcome | undefined) ?? 'ack');
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      emit(undefined);
+    };
+
+    let result: ReturnType<JetStreamHandler<K>>;
+    try {
+      result = handler(delivery, { key, signal });
+    } catch (error) {
+      fail(error);
+      return undefined;
+    }
+    if (isObservable(result)) {
+      let last: unknown;
+      inner = result.subscribe({ next: (v) => (last = v), error: fail, complete: () => finish(last) });
+    } else if (isPromiseLike(result)) {
+      result.then(finish, fail);
+    } else {
+      finish(result);
+    }
+    return () => {
+      inner?.unsubscribe();
+      stopKeepAlive?.();
+    };
+  });
+}

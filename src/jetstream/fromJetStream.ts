@@ -1,0 +1,576 @@
+import type { Consumer, ConsumerInfo, ConsumerMessages, FetchMessages, JsMsg } from '@nats-io/jetstream';
+import { asyncScheduler, Observable, Subscriber, Subscription, type SchedulerLike, type Unsubscribable } from 'rxjs';
+import { Valve } from '../flow/Valve.js';
+import { checkFunction, checkOptions, checkPositiveInteger, describe } from '../internal/validate.js';
+import { Delivery, type DeliveryHost, type JetStreamDelivery } from './JetStreamDelivery.js';
+import { formatOutcome, type JetStreamOutcome } from './JetStreamOutcome.js';
+import { PullWindow } from './PullWindow.js';
+
+/**
+ * What {@link fromJetStream} needs of a consumer: `fetch` and `info` of a durable pull consumer from
+ * `@nats-io/jetstream` (`await js.consumers.get(stream, durableName)`).
+ * @public
+ */
+export type JetStreamPullConsumer = Pick<Consumer, 'fetch' | 'info'>;
+
+/**
+ * The life cycle of one {@link fromJetStream} subscription, reported to `onStatus`:
+ *
+ * - `'starting'`: reading the consumer's configuration.
+ * - `'awaiting-redelivery'`: the consumer had deliveries pending to an earlier process (see
+ *   `awaitPending`); waiting for them to come back before fetching newer messages.
+ * - `'consuming'`: fetching and delivering — the readiness signal for an orchestrator.
+ * - `'draining'`: a stop signal arrived: no new fetches; messages already asked for are still
+ *   delivered; the output completes when the last open fetch ends.
+ * - `'drained'`: completed and every delivery settled; the process can exit.
+ * - `'stopped'`: unsubscribed before completion (no drain); unsettled deliveries are left to the
+ *   server's redelivery.
+ * - `'failed'`: the output errored.
+ * @public
+ */
+export type JetStreamConsumerStatus =
+  | 'starting'
+  | 'awaiting-redelivery'
+  | 'consuming'
+  | 'draining'
+  | 'drained'
+  | 'stopped'
+  | 'failed';
+
+/**
+ * A graceful-drain trigger: an `AbortSignal` (abort), a Promise (resolution; a rejection fails the
+ * output), or an Observable (first value; an error fails the output, completion without a value is
+ * ignored, as with `takeUntil`).
+ * @public
+ */
+export type StopSignal = AbortSignal | PromiseLike<unknown> | Observable<unknown>;
+
+/**
+ * Options of {@link fromJetStream}.
+ * @public
+ */
+export interface FromJetStreamOptions {
+  /**
+   * Most messages this subscription has at once: delivered and not yet settled, plus asked for and not
+   * yet received. Capped by the consumer's `max_ack_pending`. Set it to the pipeline's bound (e.g.
+   * `mapAsyncPartitioned`'s `parallelism`). An integer ≥ 1.
+   */
+  window: number;
+  /**
+   * The valve of the operator(s) downstream: no new fetch while it is closed. Messages of fetches
+   * already open still arrive (they are inside the window) and wait in the operator's queue.
+   */
+  valve?: Valve;
+  /** Starts a graceful drain (see {@link StopSignal}). */
+  stop?: StopSignal;
+  /** Receives every {@link JetStreamConsumerStatus} change. A throwing callback fails the output. */
+  onStatus?: (status: JetStreamConsumerStatus) => void;
+  /**
+   * Receives every settle call on an already settled delivery (it was a no-op). Default: one
+   * `console.warn` per subscription. A throwing callback throws from the settle call.
+   */
+  onDuplicateSettle?: (delivery: JetStreamDelivery, attempted: JetStreamOutcome) => void;
+  /**
+   * When the consumer has deliveries pending to someone else at subscribe time (`num_ack_pending` \> 0,
+   * e.g. a process that crashed), wait until they are due for redelivery (`ack_wait`, or the longest
+   * `backoff` step, plus 500 ms) before the first fetch, so that they come back before newer messages
+   * and per-key order of first processing holds across the crash. Turn it off when several processes
+   * share one consumer (they always have deliveries pending). Default `true`.
+   */
+  awaitPending?: boolean;
+  /**
+   * How long one pull request waits on the server for messages, in ms (an integer ≥ 1000, the
+   * client's minimum). A drain waits for open requests to end, so an idle drain takes up to this long.
+   * Default 2000.
+   */
+  expires?: number;
+  /** A pull request is sent once this many slots are free. Default: a quarter of the window. An integer ≥ 1. */
+  minPull?: number;
+  /** The most messages one pull request asks for. Default: the window. An integer ≥ 1. */
+  maxPull?: number;
+  /** Where the `awaitPending` wait, fetch retries and keep-alives are timed. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+const OPERATOR = 'fromJetStream';
+const KNOWN_OPTIONS = new Set([
+  'window',
+  'valve',
+  'stop',
+  'onStatus',
+  'onDuplicateSettle',
+  'awaitPending',
+  'expires',
+  'minPull',
+  'maxPull',
+  'scheduler',
+]);
+/** Added to `ack_wait` when waiting for an earlier process's deliveries to come back. */
+const PENDING_MARGIN_MS = 500;
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5000;
+
+interface Config {
+  window: number;
+  valve: Valve | undefined;
+  stop: StopSignal | undefined;
+  onStatus: ((status: JetStreamConsumerStatus) => void) | undefined;
+  onDuplicateSettle: ((delivery: JetStreamDelivery, attempted: JetStreamOutcome) => void) | undefined;
+  awaitPending: boolean;
+  expires: number;
+  minPull: number | undefined;
+  maxPull: number | undefined;
+  scheduler: SchedulerLike;
+}
+
+/**
+ * Reads a durable JetStream pull consumer as an Observable of deliveries, fetching only as many
+ * messages as the pipeline has room for, and drains gracefully on a stop signal.
+ *
+ * ```text
+ * server:     m1 m2 m3 m4 m5 m6 ...            (window 4)
+ * fetch:      [4]        [2]     [2] ...        (asks only for free slots)
+ * output:     -m1-m2-m3-m4----m5-m6----m7-m8-   (m5 after two of m1..m4 were settled)
+ * ```
+ *
+ * @remarks
+ * - **Bound.** At most `window` messages (capped by the consumer's `max_ack_pending`) are delivered
+ *   and not yet settled, plus asked for and not yet received. A pull request asks for free slots
+ *   only, so a slow pipeline applies backpressure to the server instead of buffering; with `valve`
+ *   set, no pull is sent while the operator downstream is full.
+ * - **Order.** Deliveries are emitted in the server's delivery order (the stream's order for new
+ *   messages; redeliveries come first). Several pull requests may be open at once; their messages are
+ *   emitted in the order they arrive on the connection.
+ * - **Settling.** Each emitted {@link JetStreamDelivery} must be settled exactly once — `ack()`,
+ *   `nak(delay?)`, `term()` or `settle(outcome)`; later calls are no-ops reported to
+ *   `onDuplicateSettle`. `working()` / `keepAlive()` keep a slow message from being redelivered.
+ *   Settling frees a slot and may send the next pull request.
+ * - **Crash recovery.** With `awaitPending` (default), a subscription that finds deliveries pending to
+ *   someone else waits for them to be redelivered first (status `'awaiting-redelivery'`).
+ * - **Graceful drain.** On `stop`: no new pull; messages of open requests are still delivered; the
+ *   output completes when the last open request ends (within `expires`); the status becomes
+ *   `'drained'` once every delivery is settled. The readiness signal is the status `'consuming'`.
+ * - **Errors.** `info()` failing, a consumer whose `ack_policy` is not `explicit`, or a fetch failing
+ *   for good (consumer deleted, connection closed) errors the output. Transient fetch failures
+ *   (missed heartbeats, `409 Exceeded …`, request timeouts) are retried with backoff on `scheduler`.
+ * - **Teardown.** Unsubscribing closes open pull requests, cancels timers and keep-alives and stops
+ *   listening to `stop` and `valve`. Unsettled deliveries are not settled: the server redelivers them
+ *   after `ack_wait` (at-least-once). A settle call after unsubscribing is still sent.
+ * - **Per subscription.** Each subscription is one independent consuming session.
+ *
+ * @example
+ * ```ts
+ * const consumer = await jetstream(nc).consumers.get('ORDERS', 'billing');
+ * const valve = new Valve();
+ * const stop = new AbortController();
+ * process.once('SIGTERM', () => stop.abort());
+ * fromJetStream(consumer, { window: 32, valve, stop: stop.signal, onStatus: (s) => (ready = s === 'consuming') })
+ *   .pipe(
+ *     mapAsyncPartitionedUnordered({ parallelism: 32, perPartition: 1, valve,
+ *       partitioner: (d) => d.subject,
+ *       project: async (d) => { await bill(d.json()); d.ack(); } }),
+ *   )
+ *   .subscribe({ complete: () => nc.drain() });
+ * ```
+ * @param consumer - a durable pull consumer with `ack_policy: explicit` (`js.consumers.get(stream, name)`).
+ * @param options - `window` and optionally `valve`, `stop`, `onStatus`, `onDuplicateSettle`,
+ *   `awaitPending`, `expires`, `minPull`, `maxPull`, `scheduler`; validated when called.
+ * @returns a cold Observable of deliveries; each subscription consumes independently.
+ * @public
+ */
+export function fromJetStream(consumer: JetStreamPullConsumer, options: FromJetStreamOptions): Observable<JetStreamDelivery> {
+  const config = readConfig(consumer, options);
+  return new Observable<JetStreamDelivery>((subscriber) => {
+    const session = new Session(consumer, config, subscriber);
+    session.start();
+    return () => session.teardown();
+  });
+}
+
+function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptions): Config {
+  const c = consumer as Partial<JetStreamPullConsumer> | null;
+  if (typeof c !== 'object' || c === null || typeof c.fetch !== 'function' || typeof c.info !== 'function') {
+    throw new TypeError(`${OPERATOR}: consumer must be a JetStream pull consumer (with fetch and info), got ${describe(consumer)}`);
+  }
+  checkOptions(OPERATOR, options);
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) {
+      throw new TypeError(`${OPERATOR}: unknown option ${JSON.stringify(name)} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+    }
+  }
+  const {
+    window,
+    valve,
+    stop,
+    onStatus,
+    onDuplicateSettle,
+    awaitPending = true,
+    expires = 2000,
+    minPull,
+    maxPull,
+    scheduler = asyncScheduler,
+  } = options;
+  checkPositiveInteger(OPERATOR, 'window', window);
+  if (valve !== undefined && !(valve instanceof Valve)) {
+    throw new TypeError(`${OPERATOR}: valve must be a Valve, got ${describe(valve)}`);
+  }
+  if (stop !== undefined && !isStopSignal(stop)) {
+    throw new TypeError(`${OPERATOR}: stop must be an AbortSignal, a Promise or an Observable, got ${describe(stop)}`);
+  }
+  if (onStatus !== undefined) checkFunction(OPERATOR, 'onStatus', onStatus);
+  if (onDuplicateSettle !== undefined) checkFunction(OPERATOR, 'onDuplicateSettle', onDuplicateSettle);
+  if (typeof awaitPending !== 'boolean') {
+    throw new TypeError(`${OPERATOR}: awaitPending must be a boolean, got ${describe(awaitPending)}`);
+  }
+  if (typeof expires !== 'number') throw new TypeError(`${OPERATOR}: expires must be a number, got ${describe(expires)}`);
+  if (!Number.isInteger(expires) || expires < 1000) {
+    throw new RangeError(`${OPERATOR}: expires must be an integer ≥ 1000 (ms), got ${describe(expires)}`);
+  }
+  if (minPull !== undefined) checkPositiveInteger(OPERATOR, 'minPull', minPull);
+  if (maxPull !== undefined) checkPositiveInteger(OPERATOR, 'maxPull', maxPull);
+  const s = scheduler as Partial<SchedulerLike> | null;
+  if (typeof s !== 'object' || s === null || typeof s.schedule !== 'function' || typeof s.now !== 'function') {
+    throw new TypeError(`${OPERATOR}: scheduler must be a SchedulerLike (with schedule and now), got ${describe(scheduler)}`);
+  }
+  return { window, valve, stop, onStatus, onDuplicateSettle, awaitPending, expires, minPull, maxPull, scheduler };
+}
+
+function isStopSignal(value: unknown): value is StopSignal {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { then?: unknown; subscribe?: unknown; addEventListener?: unknown; aborted?: unknown };
+  return (
+    typeof v.then === 'function' ||
+    typeof v.subscribe === 'function' ||
+    (typeof v.addEventListener === 'function' && typeof v.aborted === 'boolean')
+  );
+}
+
+/** A fetch failure worth retrying: the request ended, the consumer is still there. */
+function isTransient(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown; code?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message.toLowerCase() : '';
+  if (message.includes('heartbeats missed')) return true;
+  if (e?.name === 'JetStreamStatusError') {
+    if (e.code === 408) return true;
+    if (e.code === 409) return /exceeded|leadership/.test(message) && !message.includes('maxbytes');
+  }
+  return false;
+}
+
+/** The longest time a pending delivery may wait for redelivery, in ms. */
+function redeliveryWaitMs(info: ConsumerInfo): number {
+  const waits = [info.config.ack_wait ?? 30_000_000_000, ...(info.config.backoff ?? [])];
+  return Math.max(...waits) / 1e6;
+}
+
+/** One subscription of {@link fromJetStream}: one consuming session. */
+class Session implements DeliveryHost {
+  readonly scheduler: SchedulerLike;
+  keepAliveMs = 15_000;
+  readonly keepAlives = new Set<Subscription>();
+
+  private status: JetStreamConsumerStatus | undefined;
+  private window: PullWindow | undefined;
+  /** Open fetches by pull id (once `fetch()` resolved). */
+  private readonly pulls = new Map<number, ConsumerMessages>();
+  /** `true` once a stop signal arrived. */
+  private stopping = false;
+  /** `true` once fetching may begin (after `info` and the optional wait). */
+  private consuming = false;
+  private completed = false;
+  /** Set on unsubscribe before completion, or on error. */
+  private aborted = false;
+  private pumpQueued = false;
+  /** `undefined` until the first fetch resolved: `true` if the client delivers fetches to a callback. */
+  private callbackMode: boolean | undefined;
+  private retryAttempt = 0;
+  private timer: Subscription | undefined;
+  private stopSubscription: Unsubscribable | undefined;
+  private removeValveListener: (() => void) | undefined;
+  private warnedDuplicate = false;
+
+  constructor(
+    private readonly consumer: JetStreamPullConsumer,
+    private readonly config: Config,
+    private readonly subscriber: Subscriber<JetStreamDelivery>,
+  ) {
+    this.scheduler = config.scheduler;
+  }
+
+  start(): void {
+    this.setStatus('starting');
+    this.listenToStop();
+    if (this.aborted) return;
+    const { valve } = this.config;
+    if (valve !== undefined) {
+      this.removeValveListener = valve.onChange((open) => {
+        if (open) this.schedulePump();
+      });
+    }
+    let info: Promise<ConsumerInfo>;
+    try {
+      info = this.consumer.info();
+    } catch (error) {
+      info = Promise.reject(error);
+    }
+    info.then(
+      (value) => this.begin(value),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  teardown(): void {
+    this.stopSubscription?.unsubscribe();
+    this.removeValveListener?.();
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    if (this.completed || this.aborted) return;
+    this.aborted = true;
+    this.abandon();
+    this.setStatus('stopped');
+  }
+
+  // --- DeliveryHost ---
+  onSettle(): void {
+    const window = this.window;
+    if (window === undefined) return;
+    window.settle();
+    if (this.aborted) return;
+    if (this.completed) {
+      if (window.unsettled === 0) this.setStatus('drained');
+      return;
+    }
+    this.schedulePump();
+  }
+
+  onDuplicate(delivery: Delivery, attempted: JetStreamOutcome): void {
+    const report = this.config.onDuplicateSettle;
+    if (report !== undefined) {
+      report(delivery, attempted);
+      return;
+    }
+    if (this.warnedDuplicate) return;
+    this.warnedDuplicate = true;
+    console.warn(
+      `${OPERATOR}: ${formatOutcome(attempted)} on a delivery already settled with ${formatOutcome(delivery.outcome!)} ` +
+        `(stream sequence ${delivery.info.streamSequence}) was ignored; pass onDuplicateSettle to handle these (warned once per subscription)`,
+    );
+  }
+
+  // --- life cycle ---
+  private begin(info: ConsumerInfo): void {
+    if (this.aborted) return;
+    const policy = info.config.ack_policy;
+    if (policy !== 'explicit') {
+      this.fail(new TypeError(`${OPERATOR}: the consumer must use ack_policy "explicit" (one ack per message), got ${describe(policy)}`));
+      return;
+    }
+    const maxAckPending = info.config.max_ack_pending ?? -1;
+    const capacity = maxAckPending > 0 ? Math.min(this.config.window, maxAckPending) : this.config.window;
+    const maxPull = Math.min(this.config.maxPull ?? capacity, capacity);
+    const minPull = Math.min(this.config.minPull ?? Math.ceil(capacity / 4), maxPull);
+    this.window = new PullWindow(capacity, minPull, maxPull);
+    this.keepAliveMs = (info.config.ack_wait ?? 30_000_000_000) / 1e6 / 2;
+    if (this.stopping) {
+      this.maybeComplete();
+      return;
+    }
+    if (this.config.awaitPending && info.num_ack_pending > 0) {
+      this.setStatus('awaiting-redelivery');
+      this.timer = this.scheduler.schedule(() => {
+        this.timer = undefined;
+        this.startConsuming();
+      }, redeliveryWaitMs(info) + PENDING_MARGIN_MS);
+      return;
+    }
+    this.startConsuming();
+  }
+
+  private startConsuming(): void {
+    if (this.aborted || this.stopping) return;
+    this.consuming = true;
+    this.setStatus('consuming');
+    this.pump();
+  }
+
+  private drain(): void {
+    if (this.stopping || this.aborted || this.completed) return;
+    this.stopping = true;
+    this.consuming = false;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.setStatus('draining');
+    if (this.window !== undefined) this.maybeComplete();
+  }
+
+  private maybeComplete(): void {
+    const window = this.window!;
+    if (!this.stopping || this.completed || this.aborted || window.openPulls > 0) return;
+    this.completed = true;
+    this.stopSubscription?.unsubscribe();
+    this.removeValveListener?.();
+    this.subscriber.complete();
+    if (window.unsettled === 0) this.setStatus('drained');
+  }
+
+  private fail(error: unknown): void {
+    if (this.aborted || this.completed) return;
+    this.aborted = true;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.abandon();
+    this.setStatus('failed');
+    this.subscriber.error(error);
+  }
+
+  /** Closes open pull requests and cancels keep-alives (unsubscribe or error). */
+  private abandon(): void {
+    for (const pull of this.pulls.values()) closeQuietly(pull);
+    this.pulls.clear();
+    for (const keepAlive of this.keepAlives) keepAlive.unsubscribe();
+    this.keepAlives.clear();
+  }
+
+  private setStatus(status: JetStreamConsumerStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    const report = this.config.onStatus;
+    if (report === undefined) return;
+    try {
+      report(status);
+    } catch (error) {
+      if (status !== 'failed' && status !== 'stopped') this.fail(error);
+    }
+  }
+
+  private listenToStop(): void {
+    const { stop } = this.config;
+    if (stop === undefined) return;
+    const onStop = (): void => this.drain();
+    const s = stop as { then?: unknown; subscribe?: unknown };
+    if (typeof s.subscribe === 'function') {
+      this.stopSubscription = (stop as Observable<unknown>).subscribe({ next: onStop, error: (e: unknown) => this.fail(e) });
+    } else if (typeof s.then === 'function') {
+      let live = true;
+      (stop as PromiseLike<unknown>).then(
+        () => live && onStop(),
+        (e: unknown) => live && this.fail(e),
+      );
+      this.stopSubscription = { unsubscribe: () => (live = false) };
+    } else {
+      const signal = stop as AbortSignal;
+      if (signal.aborted) {
+        onStop();
+        return;
+      }
+      signal.addEventListener('abort', onStop, { once: true });
+      this.stopSubscription = { unsubscribe: () => signal.removeEventListener('abort', onStop) };
+    }
+  }
+
+  // --- fetching ---
+  private schedulePump(): void {
+    if (this.pumpQueued || !this.consuming) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    const window = this.window!;
+    while (this.consuming && !this.aborted && this.timer === undefined) {
+      if (this.config.valve !== undefined && !this.config.valve.isOpen) return;
+      // Until the client's delivery mode is known, and in iterator mode, one request at a time keeps order.
+      if (this.callbackMode !== true && window.openPulls > 0) return;
+      const size = window.nextPullSize();
+      if (size === 0) return;
+      this.openPull(size);
+    }
+  }
+
+  private openPull(size: number): void {
+    const window = this.window!;
+    const id = window.openPull(size);
+    const options = { max_messages: size, expires: this.config.expires, callback: (m: JsMsg) => this.receive(id, m) };
+    let fetched: Promise<ConsumerMessages>;
+    try {
+      // `callback` is honoured by @nats-io/jetstream 3.x fetch() (its typings list it for consume() only):
+      // it delivers every request's messages synchronously in connection order, so several requests can
+      // be open at once without reordering. A client that ignores it is read as an iterator instead.
+      fetched = this.consumer.fetch(options as FetchMessages);
+    } catch (error) {
+      fetched = Promise.reject(error);
+    }
+    fetched.then(
+      (messages) => {
+        if (this.aborted || this.completed) {
+          closeQuietly(messages);
+          return;
+        }
+        this.pulls.set(id, messages);
+        if (this.callbackMode === undefined) {
+          this.callbackMode = (messages as { noIterator?: unknown }).noIterator === true;
+          if (this.callbackMode) this.schedulePump();
+        }
+        if (!this.callbackMode) void this.iterate(id, messages);
+        messages.closed().then(
+          (error) => this.pullEnded(id, error ?? undefined),
+          (error: unknown) => this.pullEnded(id, error ?? new Error('fetch failed')),
+        );
+      },
+      (error: unknown) => this.pullEnded(id, error ?? new Error('fetch failed')),
+    );
+  }
+
+  private async iterate(id: number, messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const message of messages) {
+        this.receive(id, message);
+        if (this.aborted) return;
+      }
+    } catch {
+      // the error is reported by closed()
+    }
+  }
+
+  private receive(id: number, message: JsMsg): void {
+    const window = this.window!;
+    if (this.aborted) return; // after unsubscribe: left to the server's redelivery
+    window.receive(id);
+    this.retryAttempt = 0;
+    this.subscriber.next(new Delivery(message, this));
+  }
+
+  private pullEnded(id: number, error: unknown): void {
+    this.pulls.delete(id);
+    this.window?.closePull(id);
+    if (this.aborted || this.completed) return;
+    if (error !== undefined && !isTransient(error)) {
+      this.fail(error);
+      return;
+    }
+    if (this.stopping) {
+      this.maybeComplete();
+      return;
+    }
+    if (error !== undefined && this.timer === undefined) {
+      const delay = Math.min(RETRY_FIRST_MS * 2 ** this.retryAttempt++, RETRY_MAX_MS);
+      this.timer = this.scheduler.schedule(() => {
+        this.timer = undefined;
+        this.schedulePump();
+      }, delay);
+      return;
+    }
+    this.schedulePump();
+  }
+}
+
+function closeQuietly(messages: ConsumerMessages): void {
+  try {
+    messages.close().then(undefined, () => undefined);
+  } catch {
+    // already closed
+  }
+}
