@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 fail() { echo "angular-example: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 echo "--- rxjs-lanes: build the root package and stage it in vendor/rxjs-lanes"
-node scripts/stage-lanes.mjs || fail "building or staging rxjs-lanes failed"
+node ../../scripts/stage-lanes.mjs || fail "building or staging rxjs-lanes failed"
 
 echo "--- npm ci (from the committed package-lock.json)"
 npm ci --no-audit --no-fund || fail "npm ci failed"

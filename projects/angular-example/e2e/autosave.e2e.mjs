@@ -171,7 +171,7 @@ test('the bundle holds exactly one copy of rxjs (the app\'s), and rxjs-lanes fro
   const inputs = Object.keys(stats.inputs);
   const rxjsRoots = new Set(inputs.map((p) => p.match(/^(.*node_modules\/rxjs)\//)?.[1]).filter(Boolean));
   assert.deepEqual([...rxjsRoots], ['node_modules/rxjs'], `rxjs copies bundled: ${[...rxjsRoots].join(', ')}`);
-  // The staged copy of this repository's build (scripts/stage-lanes.mjs), its ESM entry points.
+  // The staged copy of this repository's build (the root scripts/stage-lanes.mjs), its ESM entry points.
   const lanes = inputs.filter((p) => p.startsWith('vendor/rxjs-lanes/dist/esm/'));
   assert.ok(lanes.length > 0, 'rxjs-lanes ESM build from vendor/rxjs-lanes bundled');
   assert.ok(lanes.some((p) => /mapAsyncPartitioned\.js$/.test(p)), 'mapAsyncPartitioned bundled');
