@@ -1,11 +1,16 @@
-// docs/testing.md shows the examples of spec/examples/testing-guide.spec.ts. Each ```ts block there is
+// The README's "Testing your own pipeline" section shows the examples of spec/examples/testing-guide.spec.ts.
+// Each ```ts block there is
 // preceded by `<!-- snippet: NAME -->` and must equal the `#region NAME` of the spec (dedented, with the
 // repository import replaced by the package name), so the guide only ever shows code that runs and passes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const guide = readFileSync(join(root, 'docs', 'testing.md'), 'utf8');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const start = readme.indexOf('\n## Testing your own pipeline\n');
+const end = readme.indexOf('\n## ', start + 1);
+if (start < 0) throw new Error('README.md has no "## Testing your own pipeline" section');
+const guide = readme.slice(start, end < 0 ? undefined : end);
 const examples = readFileSync(join(root, 'spec', 'examples', 'testing-guide.spec.ts'), 'utf8');
 
 function regions(source: string): Map<string, string> {
@@ -26,7 +31,7 @@ function snippets(markdown: string): Array<{ name: string | null; code: string }
   return out;
 }
 
-describe('docs/testing.md', () => {
+describe('README: Testing your own pipeline', () => {
   const fromSpec = regions(examples);
   const inGuide = snippets(guide);
 

@@ -1,0 +1,20 @@
+// rxjs-lanes/kafka: the kafkajs adapter and the commit tracker. Type-only imports of kafkajs (an optional
+// peer dependency): this entry loads no kafkajs code at runtime; it drives the consumer you pass in.
+export { consumeKafka } from './consumeKafka.js';
+export type {
+  ConsumeKafkaOptions,
+  KafkaCommit,
+  KafkaCommitReason,
+  KafkaConsumerLike,
+  KafkaConsumerStatus,
+  KafkaDelivery,
+  KafkaFailurePolicy,
+  KafkaHandler,
+  KafkaHandlerContext,
+  KafkaKey,
+  KafkaSettlement,
+  StopSignal,
+} from './consumeKafka.js';
+export type { KafkaOutcome } from './KafkaOutcome.js';
+export { CommitTracker } from './CommitTracker.js';
+export type { CommitPoint, OffsetTicket, TrackerOutcome } from './CommitTracker.js';
