@@ -14,3 +14,5 @@ export { batchByLane } from './batchByLane.js';
 export type { BatchByLaneOptions, BatchContext, BatchHandler, BatchSettlement, BatchDiagnostic } from './batchByLane.js';
 export { batchByLaneFromBatches } from './batchByLaneFromBatches.js';
 export { BatchResultCountError } from './errors.js';
+export { boundedOrdering } from './boundedOrdering.js';
+export type { BoundedOrderingOptions, BoundedOrderingGap, BoundedOrderingGapReason, BoundedOrderingLate } from './boundedOrdering.js';

@@ -1,0 +1,506 @@
+import fc from 'fast-check';
+import { ReorderBuffer, type GapReason, type ReorderBufferConfig } from '../../src/internal/ReorderBuffer';
+
+type Gap = [from: number, to: number, reason: GapReason];
+
+/** A buffer over plain numeric ids (element = id) that records everything it does. */
+function make(maxBounded: number, extra: Partial<ReorderBufferConfig<number, number>> = {}) {
+  const out: number[] = [];
+  const gaps: Gap[] = [];
+  const lates: [id: number, expected: number][] = [];
+  const buffer = new ReorderBuffer<number, number>({
+    maxBounded,
+    initialId: 0,
+    nextId: (id) => id + 1,
+    getId: (value) => value,
+    compare: (a, b) => a - b,
+    output: { next: (value) => out.push(value) },
+    onGap: (from, to, reason) => gaps.push([from, to, reason]),
+    onLate: (_value, id, expected) => lates.push([id, expected]),
+    ...extra,
+  });
+  const feed = (...ids: number[]) => ids.forEach((id) => buffer.offer(id));
+  return { buffer, out, gaps, lates, feed };
+}
+
+describe('ReorderBuffer', () => {
+  describe('match', () => {
+    it('emits an in-order stream at once without buffering anything', () => {
+      const { buffer, out, gaps, lates, feed } = make(4);
+      feed(0, 1, 2, 3, 4, 5);
+      expect(out).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(buffer.size).toBe(0);
+      expect(buffer.expected).toBe(6);
+      expect(gaps).toEqual([]);
+      expect(lates).toEqual([]);
+    });
+
+    it('releases the consecutive run behind a match, and stops at the next hole', () => {
+      const { buffer, out, feed } = make(8);
+      feed(2, 1, 5, 4);
+      expect(out).toEqual([]);
+      expect(buffer.size).toBe(4);
+      feed(0);
+      expect(out).toEqual([0, 1, 2]);
+      expect(buffer.expected).toBe(3);
+      expect(buffer.toArray()).toEqual([4, 5]);
+      feed(3);
+      expect(out).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(buffer.size).toBe(0);
+    });
+
+    it('a matching element while the buffer is full is a match, not an overflow', () => {
+      const { buffer, out, gaps, feed } = make(3);
+      feed(1, 2, 3);
+      expect(buffer.size).toBe(3); // full
+      feed(0);
+      expect(out).toEqual([0, 1, 2, 3]);
+      expect(gaps).toEqual([]);
+      expect(buffer.expected).toBe(4);
+    });
+  });
+
+  describe('early and overflow', () => {
+    it('buffers exactly maxBounded early elements; the (maxBounded+1)-th overflows', () => {
+      const { buffer, out, gaps, feed } = make(3);
+      feed(3, 1, 2);
+      expect(out).toEqual([]);
+      expect(buffer.size).toBe(3);
+      feed(5); // 4th early element
+      expect(gaps).toEqual([[0, 1, 'overflow']]); // id 0 given up on
+      expect(out).toEqual([1, 2, 3]);
+      expect(buffer.expected).toBe(4);
+      expect(buffer.toArray()).toEqual([5]);
+    });
+
+    it('on overflow jumps to the smallest buffered id even when the new element is that smallest', () => {
+      const { out, gaps, feed } = make(2);
+      feed(7, 8, 4);
+      expect(gaps).toEqual([[0, 4, 'overflow']]);
+      expect(out).toEqual([4]); // run of 4 is just 4; 7 and 8 wait for 5 and 6
+    });
+
+    it('with a window of 1, the second early element skips the gap', () => {
+      const { buffer, out, gaps, feed } = make(1);
+      feed(1);
+      expect(buffer.size).toBe(1);
+      feed(0);
+      expect(out).toEqual([0, 1]);
+      feed(3);
+      expect(out).toEqual([0, 1]);
+      feed(5);
+      expect(gaps).toEqual([[2, 3, 'overflow']]);
+      expect(out).toEqual([0, 1, 3]);
+      expect(buffer.toArray()).toEqual([5]);
+      expect(buffer.expected).toBe(4);
+    });
+  });
+
+  describe('late', () => {
+    it('emits an element below the expected id at once, without dropping or deduplicating it', () => {
+      const { out, lates, feed } = make(1);
+      feed(2, 3); // overflow: 0 and 1 given up on
+      expect(out).toEqual([2, 3]);
+      feed(1, 0, 1, 4);
+      expect(out).toEqual([2, 3, 1, 0, 1, 4]);
+      expect(lates).toEqual([
+        [1, 4],
+        [0, 4],
+        [1, 4],
+      ]);
+    });
+
+    it('a duplicate of an emitted id is late', () => {
+      const { out, lates, feed } = make(4);
+      feed(0, 1, 1, 2);
+      expect(out).toEqual([0, 1, 1, 2]);
+      expect(lates).toEqual([[1, 2]]);
+    });
+  });
+
+  describe('stale head', () => {
+    it('a buffered duplicate is released as late right after its twin, never blocking the rest', () => {
+      const { buffer, out, lates, feed } = make(8);
+      feed(2, 2, 3);
+      feed(1); // expected 0: 1 is early too
+      feed(0);
+      expect(out).toEqual([0, 1, 2, 2, 3]);
+      expect(lates).toEqual([[2, 3]]);
+      expect(buffer.size).toBe(0);
+      expect(buffer.expected).toBe(4);
+    });
+
+    it('an id that nextId steps over is released as late and does not stall the buffer', () => {
+      // ids step by 2 from 0; 3 is not in the sequence
+      const { buffer, out, lates, gaps, feed } = make(4, { nextId: (id) => id + 2 });
+      feed(3, 4, 2);
+      expect(out).toEqual([]);
+      feed(0);
+      expect(out).toEqual([0, 2, 3, 4]);
+      expect(lates).toEqual([[3, 4]]);
+      expect(gaps).toEqual([]);
+      expect(buffer.expected).toBe(6);
+      expect(buffer.size).toBe(0);
+      feed(6);
+      expect(out).toEqual([0, 2, 3, 4, 6]);
+    });
+
+    it('never moves the expected id backwards', () => {
+      const { buffer, feed } = make(2);
+      feed(5, 6, 9); // overflow: expected 0 → 5 → 7
+      expect(buffer.expected).toBe(7);
+      feed(3, 1);
+      expect(buffer.expected).toBe(7);
+    });
+  });
+
+  describe('flush', () => {
+    it('releases everything in id order, reporting the gaps between', () => {
+      const { buffer, out, gaps, feed } = make(10);
+      feed(6, 2, 3, 9);
+      buffer.flush();
+      expect(out).toEqual([2, 3, 6, 9]);
+      expect(gaps).toEqual([
+        [0, 2, 'complete'],
+        [4, 6, 'complete'],
+        [7, 9, 'complete'],
+      ]);
+      expect(buffer.size).toBe(0);
+    });
+
+    it('keeps arrival order among equal ids', () => {
+      const out: string[] = [];
+      const buffer = new ReorderBuffer<[number, string], number>({
+        maxBounded: 10,
+        initialId: 0,
+        nextId: (id) => id + 1,
+        getId: ([id]) => id,
+        compare: (a, b) => a - b,
+        output: { next: ([, tag]) => out.push(tag) },
+      });
+      for (const e of [[3, 'a'], [2, 'b'], [3, 'c'], [3, 'd'], [2, 'e']] as [number, string][]) buffer.offer(e);
+      buffer.flush();
+      expect(out).toEqual(['b', 'e', 'a', 'c', 'd']);
+    });
+  });
+
+  describe('maxWait', () => {
+    it('releases an element once it has waited maxWait, giving up on the gaps before it', () => {
+      const { buffer, out, gaps } = make(10, { maxWait: 100 });
+      buffer.offer(5, 0);
+      buffer.offer(2, 10);
+      buffer.offer(3, 20);
+      expect(buffer.nextDeadline()).toBe(100);
+      buffer.expire(99);
+      expect(out).toEqual([]);
+      buffer.expire(100); // 5 is due: everything up to 5 leaves
+      expect(out).toEqual([2, 3, 5]);
+      expect(gaps).toEqual([
+        [0, 2, 'maxWait'],
+        [4, 5, 'maxWait'],
+      ]);
+      expect(buffer.nextDeadline()).toBeUndefined();
+    });
+
+    it('the deadline follows the longest-waiting element still buffered', () => {
+      const { buffer, out } = make(10, { maxWait: 100 });
+      buffer.offer(1, 0);
+      buffer.offer(3, 50);
+      buffer.offer(0, 60); // releases 0, 1
+      expect(out).toEqual([0, 1]);
+      expect(buffer.nextDeadline()).toBe(150);
+      buffer.expire(149);
+      expect(out).toEqual([0, 1]);
+      buffer.expire(150);
+      expect(out).toEqual([0, 1, 3]);
+    });
+
+    it('keeps its arrival list proportional to the buffer', () => {
+      const { buffer } = make(4, { maxWait: 1_000 });
+      buffer.offer(1_000_000, 0); // waits for a long time
+      for (let i = 0; i < 10_000; i += 2) {
+        buffer.offer(i + 1, 1);
+        buffer.offer(i, 1);
+      }
+      const arrivals = (buffer as unknown as { arrivalSeqs: { size: number } }).arrivalSeqs;
+      expect(arrivals.size).toBeLessThanOrEqual(2 * buffer.size + 33);
+      expect(buffer.nextDeadline()).toBe(1_000);
+    });
+
+    it('without maxWait there is no deadline and expire does nothing', () => {
+      const { buffer, out } = make(4);
+      buffer.offer(3);
+      expect(buffer.nextDeadline()).toBeUndefined();
+      buffer.expire(1e12);
+      expect(out).toEqual([]);
+    });
+  });
+
+  describe('errors and re-entrancy', () => {
+    it('rejects a nextId that does not move forward', () => {
+      const { feed } = make(4, { nextId: (id) => id });
+      expect(() => feed(0)).toThrow(new RangeError('boundedOrdering: nextId must return an id after its argument, but nextId(0) returned 0'));
+    });
+
+    it('an emit that offers more elements (downstream feeding the source) keeps the order', () => {
+      const out: number[] = [];
+      const buffer: ReorderBuffer<number, number> = new ReorderBuffer<number, number>({
+        maxBounded: 10,
+        initialId: 0,
+        nextId: (id) => id + 1,
+        getId: (value) => value,
+        compare: (a, b) => a - b,
+        output: {
+          next: (value) => {
+            out.push(value);
+            if (value === 0) buffer.offer(1); // re-entrant match while 2, 3 are buffered
+          },
+        },
+      });
+      buffer.offer(3);
+      buffer.offer(2);
+      buffer.offer(0);
+      expect(out).toEqual([0, 1, 2, 3]);
+      expect(buffer.size).toBe(0);
+    });
+
+    it('an emit that clears the buffer (unsubscribe) stops the release', () => {
+      const out: number[] = [];
+      const buffer: ReorderBuffer<number, number> = new ReorderBuffer<number, number>({
+        maxBounded: 10,
+        initialId: 0,
+        nextId: (id) => id + 1,
+        getId: (value) => value,
+        compare: (a, b) => a - b,
+        output: {
+          next: (value) => {
+            out.push(value);
+            if (value === 2) buffer.clear();
+          },
+        },
+      });
+      [5, 4, 3, 2, 1].forEach((id) => buffer.offer(id));
+      buffer.offer(0);
+      expect(out).toEqual([0, 1, 2]);
+      expect(buffer.size).toBe(0);
+      buffer.flush();
+      expect(out).toEqual([0, 1, 2]);
+    });
+  });
+
+  describe('properties', () => {
+    /**
+     * The issue's rules written as plainly as possible: a sorted array instead of a heap. Elements are
+     * input positions, so the order among equal ids (arrival order) is checked too.
+     */
+    function model(ids: number[], maxBounded: number, step: number, flush: boolean) {
+      const out: number[] = [];
+      const gaps: Gap[] = [];
+      let expected = 0;
+      let buf: { id: number; pos: number }[] = [];
+      const release = () => {
+        buf.sort((a, b) => a.id - b.id || a.pos - b.pos);
+        while (buf.length > 0 && buf[0].id <= expected) {
+          const { id, pos } = buf.shift()!;
+          if (id === expected) expected = id + step;
+          out.push(pos);
+        }
+      };
+      const skip = (reason: GapReason) => {
+        const min = Math.min(...buf.map((e) => e.id));
+        if (min > expected) {
+          gaps.push([expected, min, reason]);
+          expected = min;
+        }
+        release();
+      };
+      ids.forEach((id, pos) => {
+        if (id === expected) {
+          expected = id + step;
+          out.push(pos);
+          release();
+        } else if (id < expected) out.push(pos);
+        else if (buf.length >= maxBounded) {
+          buf.push({ id, pos });
+          skip('overflow');
+        } else buf = [...buf, { id, pos }];
+      });
+      if (flush) while (buf.length > 0) skip('complete');
+      return { out, gaps, size: buf.length, expected };
+    }
+
+    function byPosition(ids: number[], maxBounded: number, step: number) {
+      const out: number[] = [];
+      const gaps: Gap[] = [];
+      const buffer = new ReorderBuffer<number, number>({
+        maxBounded,
+        initialId: 0,
+        nextId: (id) => id + step,
+        getId: (pos) => ids[pos],
+        compare: (a, b) => a - b,
+        output: { next: (pos) => out.push(pos) },
+        onGap: (from, to, reason) => gaps.push([from, to, reason]),
+      });
+      return { buffer, out, gaps };
+    }
+
+    it('behaves exactly like the plain model of the rules (ids with gaps, duplicates and stragglers)', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.nat(60), { maxLength: 160 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.constantFrom(1, 2, 3),
+          fc.boolean(),
+          (ids, maxBounded, step, flush) => {
+            const { buffer, out, gaps } = byPosition(ids, maxBounded, step);
+            ids.forEach((_, pos) => buffer.offer(pos));
+            if (flush) buffer.flush();
+            const expected = model(ids, maxBounded, step, flush);
+            expect(out).toEqual(expected.out);
+            expect(gaps).toEqual(expected.gaps);
+            expect(buffer.size).toBe(expected.size);
+            expect(buffer.expected).toBe(expected.expected);
+            expect(buffer.size).toBeLessThanOrEqual(maxBounded);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('matches the model on nearly sorted input too (the sorted run and the heap together)', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(9)), { maxLength: 300 }),
+          fc.integer({ min: 0, max: 30 }),
+          fc.integer({ min: 1, max: 40 }),
+          (noise, spread, maxBounded) => {
+            // ids 0..n-1 moved up to `spread` places, with some ids repeated (duplicates) or dropped (gaps)
+            const ids = noise
+              .map(([u, r], i) => ({ id: r === 0 ? Math.max(0, i - 1) : r === 1 ? i + 1_000 : i, key: i + u * spread }))
+              .sort((a, b) => a.key - b.key)
+              .map((e) => e.id);
+            const { buffer, out, gaps } = byPosition(ids, maxBounded, 1);
+            ids.forEach((_, pos) => buffer.offer(pos));
+            buffer.flush();
+            const expected = model(ids, maxBounded, 1, true);
+            expect(out).toEqual(expected.out);
+            expect(gaps).toEqual(expected.gaps);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it('with maxWait, matches the model: an element never waits past its deadline, gaps before it are skipped', () => {
+      type Op = { kind: 'offer'; id: number; dt: number } | { kind: 'expire'; dt: number };
+      const op: fc.Arbitrary<Op> = fc.oneof(
+        fc.record({ kind: fc.constant('offer' as const), id: fc.nat(40), dt: fc.nat(3) }),
+        fc.record({ kind: fc.constant('expire' as const), dt: fc.nat(6) }),
+      );
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 8 }), (ops, maxBounded, maxWait) => {
+          const ids: number[] = [];
+          const out: number[] = [];
+          const gaps: Gap[] = [];
+          const buffer = new ReorderBuffer<number, number>({
+            maxBounded,
+            initialId: 0,
+            nextId: (id) => id + 1,
+            getId: (pos) => ids[pos],
+            compare: (a, b) => a - b,
+            output: { next: (pos) => out.push(pos) },
+            onGap: (from, to, reason) => gaps.push([from, to, reason]),
+            maxWait,
+          });
+          // the model: the plain rules plus arrival times
+          const mOut: number[] = [];
+          const mGaps: Gap[] = [];
+          let expected = 0;
+          let buf: { id: number; pos: number; at: number }[] = [];
+          const release = () => {
+            buf.sort((a, b) => a.id - b.id || a.pos - b.pos);
+            while (buf.length > 0 && buf[0].id <= expected) {
+              const { id, pos } = buf.shift()!;
+              if (id === expected) expected = id + 1;
+              mOut.push(pos);
+            }
+          };
+          const skip = (reason: GapReason) => {
+            const min = Math.min(...buf.map((e) => e.id));
+            if (min > expected) {
+              mGaps.push([expected, min, reason]);
+              expected = min;
+            }
+            release();
+          };
+          let now = 0;
+          for (const o of ops) {
+            now += o.dt;
+            if (o.kind === 'expire') {
+              buffer.expire(now);
+              for (;;) {
+                const oldest = [...buf].sort((a, b) => a.at - b.at || a.pos - b.pos)[0];
+                if (oldest === undefined || oldest.at + maxWait > now) break;
+                while (buf.includes(oldest)) skip('maxWait');
+              }
+            } else {
+              const pos = ids.push(o.id) - 1;
+              buffer.offer(pos, now);
+              if (o.id === expected) {
+                expected++;
+                mOut.push(pos);
+                release();
+              } else if (o.id < expected) mOut.push(pos);
+              else {
+                buf.push({ id: o.id, pos, at: now });
+                if (buf.length > maxBounded) skip('overflow');
+              }
+            }
+            expect(out).toEqual(mOut);
+            expect(gaps).toEqual(mGaps);
+            const oldest = buf.length === 0 ? undefined : Math.min(...buf.map((e) => e.at)) + maxWait;
+            expect(buffer.nextDeadline()).toBe(oldest);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('after a flush the output is a permutation of the input', () => {
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: -5, max: 60 }), { maxLength: 200 }), fc.integer({ min: 1, max: 20 }), (ids, maxBounded) => {
+          const { buffer, out } = make(maxBounded);
+          ids.forEach((id) => buffer.offer(id));
+          buffer.flush();
+          expect([...out].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+        }),
+      );
+    });
+
+    it('an input displaced by at most maxBounded places comes out sorted, with no gap and nothing late', () => {
+      fc.assert(
+        fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 300 }), fc.integer({ min: 0, max: 40 }), (noise, spread) => {
+          // a permutation of 0..n-1 where each id moves about `spread` places: sort i + noise * spread
+          const ids = noise.map((u, i) => ({ i, key: i + u * spread })).sort((a, b) => a.key - b.key).map((e) => e.i);
+          const displacement = Math.max(0, ...ids.map((id, pos) => Math.abs(id - pos)));
+          const { buffer, out, gaps, lates } = make(Math.max(1, displacement));
+          ids.forEach((id) => buffer.offer(id)); // no flush: sorted output must not depend on completion
+          expect(out).toEqual(ids.map((_, i) => i));
+          expect(gaps).toEqual([]);
+          expect(lates).toEqual([]);
+        }),
+      );
+    });
+
+    it('with a window one smaller than the displacement, order can break (the bound is tight)', () => {
+      const ids = [1, 2, 0]; // 0 is 2 places from home
+      const sorted = make(2);
+      ids.forEach((id) => sorted.buffer.offer(id));
+      expect(sorted.out).toEqual([0, 1, 2]);
+      const tooSmall = make(1);
+      ids.forEach((id) => tooSmall.buffer.offer(id));
+      expect(tooSmall.out).toEqual([1, 2, 0]);
+      expect(tooSmall.gaps).toEqual([[0, 1, 'overflow']]);
+    });
+  });
+});

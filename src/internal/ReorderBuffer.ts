@@ -1,0 +1,448 @@
+import { Queue } from './Queue.js';
+import { describe } from './validate.js';
+
+/** Why a range of ids was given up on. @internal */
+export type GapReason = 'overflow' | 'maxWait' | 'complete';
+
+/** Settings of a {@link ReorderBuffer}; the operator validates them. @internal */
+export interface ReorderBufferConfig<T, I> {
+  /** Most elements held; the next early element beyond it makes the buffer skip its gap. */
+  maxBounded: number;
+  initialId: I;
+  /** The id that follows `id`; must be greater than `id` under `compare`. */
+  nextId: (id: I) => I;
+  getId: (value: T) => I;
+  /** Total order of ids: negative, zero or positive. */
+  compare: (a: I, b: I) => number;
+  /**
+   * Set for the natural order: every id `getId` and `nextId` return must be of this type (and not NaN);
+   * any other throws a `TypeError`. Checked inline, so the natural order costs no wrapper calls.
+   */
+  idType?: 'number' | 'bigint' | 'string' | undefined;
+  /** Receives every element leaving the buffer (in order, late, or released): the operator's subscriber. */
+  output: { next(value: T): void };
+  /** The ids from `from` (inclusive) up to `to` (exclusive) were given up on. */
+  onGap?: ((from: I, to: I, reason: GapReason) => void) | undefined;
+  /** `value` leaves out of order: its id is below the expected one. */
+  onLate?: ((value: T, id: I, expected: I) => void) | undefined;
+  /** When set, no element stays buffered longer than this (the clock is the caller's `now`). */
+  maxWait?: number | undefined;
+}
+
+/** How far back from its tail the sorted run is searched before an element goes to the heap. */
+const RUN_REACH = 16;
+
+/**
+ * The reorder state machine behind `boundedOrdering`: the expected id plus the elements that arrived
+ * early, ordered by id under the user's comparator (equal ids by arrival). No RxJS.
+ *
+ * For each element (in this order): **match** (id equals the expected one) – emit it, advance the
+ * expected id with `nextId`, release the buffered run that now matches; **late** (id below the expected
+ * one) – emit it at once; **overflow** (the buffer already holds `maxBounded` elements) – insert it,
+ * jump the expected id to the smallest buffered id and release that run; **early** – buffer it.
+ *
+ * Invariant between calls: every buffered id is greater than the expected id. A buffered element whose
+ * id falls below the expected one (a duplicate, or an id `nextId` stepped over) is released as late by
+ * the same loop that releases a run, so it never blocks the elements behind it.
+ *
+ * Storage: a binary min-heap, fronted by a short sorted run. An early element that sorts within
+ * {@link RUN_REACH} places of the run's tail is inserted there (nearly sorted input, the common case:
+ * O(1) to insert and to remove, no sift); any other goes to the heap (O(log size)). The smallest
+ * buffered element is the smaller of the run's head and the heap's top. Both live in parallel arrays,
+ * so buffering allocates nothing per element.
+ *
+ * Cost: O(1) per in-order element (two comparisons and `nextId`), O(log size) at most per buffered one.
+ *
+ * Re-entrancy: state is updated before each emission, and every loop re-reads the state after one,
+ * so `output.next` may call {@link ReorderBuffer.offer} or {@link ReorderBuffer.clear} (downstream feeding the
+ * source, or unsubscribing) at any point.
+ * @internal
+ */
+export class ReorderBuffer<T, I> {
+  // the heap, in parallel arrays (index 0 is the smallest)
+  private hIds: I[] = [];
+  private hVals: T[] = [];
+  private hSeqs: number[] = [];
+  private hSize = 0;
+  // the sorted run: a ring buffer in parallel arrays, ascending from rHead
+  private rIds: I[] = packed<I>(16, undefined as I);
+  private rVals: T[] = packed<T>(16, undefined as T);
+  private rSeqs: number[] = packed(16, 0);
+  private rHead = 0;
+  private rSize = 0;
+  private rMask = 15;
+
+  private expectedId: I;
+  /** Arrival number of the next buffered element: orders equal ids, identifies elements for maxWait. */
+  private seq = 0;
+  /** Bumped by {@link ReorderBuffer.clear}, so a loop interrupted by a teardown in `output.next` stops. */
+  private epoch = 0;
+
+  // maxWait only: buffered arrivals in order (seq and time; entries that left are skipped lazily)
+  private readonly arrivalSeqs: Queue<number> | null;
+  private readonly arrivalTimes: Queue<number> | null;
+  private readonly waiting: Set<number> | null;
+
+  private readonly maxBounded: number;
+  private readonly nextId: (id: I) => I;
+  private readonly getId: (value: T) => I;
+  private readonly compare: (a: I, b: I) => number;
+  private readonly idType: 'number' | 'bigint' | 'string' | undefined;
+  private readonly output: { next(value: T): void };
+  private readonly onGap: ((from: I, to: I, reason: GapReason) => void) | undefined;
+  private readonly onLate: ((value: T, id: I, expected: I) => void) | undefined;
+  private readonly maxWait: number;
+
+  constructor(config: ReorderBufferConfig<T, I>) {
+    this.maxBounded = config.maxBounded;
+    this.expectedId = config.initialId;
+    this.nextId = config.nextId;
+    this.getId = config.getId;
+    this.compare = config.compare;
+    this.idType = config.idType;
+    this.output = config.output;
+    this.onGap = config.onGap;
+    this.onLate = config.onLate;
+    this.maxWait = config.maxWait ?? Infinity;
+    const timed = this.maxWait !== Infinity;
+    this.arrivalSeqs = timed ? new Queue<number>() : null;
+    this.arrivalTimes = timed ? new Queue<number>() : null;
+    this.waiting = timed ? new Set<number>() : null;
+  }
+
+  /** The id the next in-order element must have. */
+  get expected(): I {
+    return this.expectedId;
+  }
+
+  /** Elements buffered now. */
+  get size(): number {
+    return this.hSize + this.rSize;
+  }
+
+  /** The buffered elements in the order they would leave (for inspection and tests; O(n log n)). */
+  toArray(): T[] {
+    const all: { id: I; value: T; seq: number }[] = [];
+    for (let i = 0; i < this.hSize; i++) all.push({ id: this.hIds[i], value: this.hVals[i], seq: this.hSeqs[i] });
+    for (let i = 0; i < this.rSize; i++) {
+      const at = (this.rHead + i) & this.rMask;
+      all.push({ id: this.rIds[at], value: this.rVals[at], seq: this.rSeqs[at] });
+    }
+    return all.sort((a, b) => this.compare(a.id, b.id) || a.seq - b.seq).map((e) => e.value);
+  }
+
+  /**
+   * Takes one element: emits it (match or late) and whatever it releases, or buffers it.
+   * @param now - the current time; used only when `maxWait` is set.
+   */
+  offer(value: T, now = 0): void {
+    const id = this.getId(value);
+    if (this.idType !== undefined && (typeof id !== this.idType || id !== id)) wrongId(this.idType, 'getId', id);
+    const c = this.compare(id, this.expectedId);
+    if (c === 0) {
+      this.advance(id);
+      this.output.next(value);
+      if (this.hSize + this.rSize !== 0) this.releaseRun();
+    } else if (c < 0) {
+      this.onLate?.(value, id, this.expectedId);
+      this.output.next(value);
+    } else {
+      this.insert(id, value, now);
+      if (this.hSize + this.rSize > this.maxBounded) this.skipGap('overflow');
+    }
+  }
+
+  /**
+   * The time at which the longest-waiting buffered element reaches `maxWait`; `undefined` when nothing
+   * is buffered or there is no `maxWait`.
+   */
+  nextDeadline(): number | undefined {
+    const oldest = this.oldestWaiting();
+    return oldest === undefined ? undefined : (this.arrivalTimes as Queue<number>).peek()! + this.maxWait;
+  }
+
+  /**
+   * Releases every element that has waited `maxWait` by `now`, giving up on the gaps before them (as on
+   * overflow: jump to the smallest buffered id, release its run, repeat until the element is out).
+   */
+  expire(now: number): void {
+    const waiting = this.waiting;
+    if (waiting === null) return;
+    let oldest: number | undefined;
+    while ((oldest = this.oldestWaiting()) !== undefined) {
+      if ((this.arrivalTimes as Queue<number>).peek()! + this.maxWait > now) return;
+      while (waiting.has(oldest) && this.hSize + this.rSize !== 0) this.skipGap('maxWait');
+    }
+  }
+
+  /** Releases everything buffered, in id order, giving up on the gaps between (source completed). */
+  flush(): void {
+    while (this.hSize + this.rSize !== 0) this.skipGap('complete');
+  }
+
+  /** Forgets every buffered element (teardown). */
+  clear(): void {
+    this.epoch++;
+    this.hIds = [];
+    this.hVals = [];
+    this.hSeqs = [];
+    this.hSize = 0;
+    this.rIds = packed<I>(16, undefined as I);
+    this.rVals = packed<T>(16, undefined as T);
+    this.rSeqs = packed(16, 0);
+    this.rHead = 0;
+    this.rSize = 0;
+    this.rMask = 15;
+    this.arrivalSeqs?.clear();
+    this.arrivalTimes?.clear();
+    this.waiting?.clear();
+  }
+
+  /** Gives up on the ids below the smallest buffered one, then releases the run that starts there. */
+  private skipGap(reason: GapReason): void {
+    const smallest = this.rSize !== 0 && (this.hSize === 0 || this.runFirst()) ? this.rIds[this.rHead] : this.hIds[0];
+    const from = this.expectedId;
+    if (this.compare(smallest, from) > 0) {
+      this.expectedId = smallest;
+      this.onGap?.(from, smallest, reason);
+    }
+    this.releaseRun();
+  }
+
+  /**
+   * Releases buffered elements while the smallest buffered id is at or below the expected one: an equal
+   * id is in order (advances the expected id), a smaller one is a stale head (a duplicate or an id that
+   * `nextId` stepped over) and leaves as late.
+   */
+  private releaseRun(): void {
+    const epoch = this.epoch;
+    for (;;) {
+      let inRun: boolean;
+      if (this.hSize === 0) {
+        if (this.rSize === 0) return;
+        inRun = true;
+      } else inRun = this.rSize !== 0 && this.runFirst();
+      let id: I;
+      let value: T;
+      let c: number;
+      if (inRun) {
+        const head = this.rHead;
+        id = this.rIds[head];
+        c = this.compare(id, this.expectedId);
+        if (c > 0) return;
+        value = this.rVals[head];
+        if (this.waiting !== null) this.waiting.delete(this.rSeqs[head]);
+        this.rVals[head] = undefined as T; // let it be collected
+        this.rIds[head] = undefined as I;
+        this.rHead = (head + 1) & this.rMask;
+        this.rSize--;
+      } else {
+        id = this.hIds[0];
+        c = this.compare(id, this.expectedId);
+        if (c > 0) return;
+        value = this.popHeap();
+      }
+      if (c === 0) this.advance(id);
+      else if (this.onLate !== undefined) this.onLate(value, id, this.expectedId);
+      this.output.next(value);
+      if (epoch !== this.epoch) return; // cleared during the emission (teardown)
+    }
+  }
+
+  private advance(id: I): void {
+    const next = this.nextId(id);
+    if (this.idType !== undefined && (typeof next !== this.idType || next !== next)) wrongId(this.idType, 'nextId', next, id);
+    if (!(this.compare(next, id) > 0)) notAfter(id, next);
+    this.expectedId = next;
+  }
+
+  /** Whether the run's head comes before the heap's top (both non-empty). */
+  private runFirst(): boolean {
+    const c = this.compare(this.rIds[this.rHead], this.hIds[0]);
+    return c < 0 || (c === 0 && this.rSeqs[this.rHead] < this.hSeqs[0]);
+  }
+
+  private insert(id: I, value: T, now: number): void {
+    const seq = this.seq++;
+    if (this.waiting !== null) {
+      this.waiting.add(seq);
+      this.arrivalSeqs!.push(seq);
+      this.arrivalTimes!.push(now);
+      this.compactArrivals();
+    }
+    if (!this.insertInRun(id, value, seq)) this.pushHeap(id, value, seq);
+  }
+
+  /** Inserts into the sorted run if the element belongs within RUN_REACH places of its tail. */
+  private insertInRun(id: I, value: T, seq: number): boolean {
+    const size = this.rSize;
+    if (size > this.rMask) this.growRun();
+    const mask = this.rMask;
+    const ids = this.rIds;
+    let at = (this.rHead + size) & mask; // the free slot after the tail
+    if (size !== 0 && this.compare(id, ids[(at - 1) & mask]) < 0) {
+      // not at the tail: give up at once if it sorts before the element RUN_REACH places back
+      if (size > RUN_REACH && this.compare(id, ids[(at - RUN_REACH - 1) & mask]) < 0) return false;
+      const vals = this.rVals;
+      const seqs = this.rSeqs;
+      let moved = 0;
+      do {
+        const prev = (at - 1) & mask;
+        ids[at] = ids[prev];
+        vals[at] = vals[prev];
+        seqs[at] = seqs[prev];
+        at = prev;
+        moved++;
+      } while (moved < size && this.compare(id, ids[(at - 1) & mask]) < 0);
+    }
+    ids[at] = id;
+    this.rVals[at] = value;
+    this.rSeqs[at] = seq;
+    this.rSize = size + 1;
+    return true;
+  }
+
+  private growRun(): void {
+    const capacity = (this.rMask + 1) * 2;
+    const ids = packed<I>(capacity, undefined as I);
+    const vals = packed<T>(capacity, undefined as T);
+    const seqs = packed(capacity, 0);
+    for (let i = 0; i < this.rSize; i++) {
+      const from = (this.rHead + i) & this.rMask;
+      ids[i] = this.rIds[from];
+      vals[i] = this.rVals[from];
+      seqs[i] = this.rSeqs[from];
+    }
+    this.rIds = ids;
+    this.rVals = vals;
+    this.rSeqs = seqs;
+    this.rHead = 0;
+    this.rMask = capacity - 1;
+  }
+
+  /** Heap insert: sift up (smaller id first, equal ids by arrival). */
+  private pushHeap(id: I, value: T, seq: number): void {
+    const ids = this.hIds;
+    const vals = this.hVals;
+    const seqs = this.hSeqs;
+    let i = this.hSize++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const c = this.compare(id, ids[parent]);
+      if (c > 0 || (c === 0 && seq > seqs[parent])) break;
+      ids[i] = ids[parent];
+      vals[i] = vals[parent];
+      seqs[i] = seqs[parent];
+      i = parent;
+    }
+    ids[i] = id;
+    vals[i] = value;
+    seqs[i] = seq;
+  }
+
+  /**
+   * Heap removal of the top, bottom-up: the hole sinks along the smaller children to a leaf (one
+   * comparison per level), then the last element rises from there (usually not at all).
+   */
+  private popHeap(): T {
+    const ids = this.hIds;
+    const vals = this.hVals;
+    const seqs = this.hSeqs;
+    const top = vals[0];
+    if (this.waiting !== null) this.waiting.delete(seqs[0]);
+    const n = --this.hSize;
+    const lastId = ids[n];
+    const lastVal = vals[n];
+    const lastSeq = seqs[n];
+    ids[n] = undefined as I; // let them be collected
+    vals[n] = undefined as T;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n) {
+        const c = this.compare(ids[child + 1], ids[child]);
+        if (c < 0 || (c === 0 && seqs[child + 1] < seqs[child])) child++;
+      }
+      ids[i] = ids[child];
+      vals[i] = vals[child];
+      seqs[i] = seqs[child];
+      i = child;
+    }
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const c = this.compare(lastId, ids[parent]);
+      if (c > 0 || (c === 0 && lastSeq > seqs[parent])) break;
+      ids[i] = ids[parent];
+      vals[i] = vals[parent];
+      seqs[i] = seqs[parent];
+      i = parent;
+    }
+    ids[i] = lastId;
+    vals[i] = lastVal;
+    seqs[i] = lastSeq;
+    return top;
+  }
+
+  /** The arrival number of the longest-waiting buffered element (dropping those that left). */
+  private oldestWaiting(): number | undefined {
+    const waiting = this.waiting;
+    if (waiting === null) return undefined;
+    const seqs = this.arrivalSeqs as Queue<number>;
+    const times = this.arrivalTimes as Queue<number>;
+    let oldest: number | undefined;
+    while ((oldest = seqs.peek()) !== undefined && !waiting.has(oldest)) {
+      seqs.shift();
+      times.shift();
+    }
+    return oldest;
+  }
+
+  /**
+   * Keeps the arrival queue within a constant factor of the buffer: entries that left are dropped lazily
+   * from its front, and the whole queue is rebuilt when it has grown past twice the buffer (amortised O(1)).
+   */
+  private compactArrivals(): void {
+    const seqs = this.arrivalSeqs as Queue<number>;
+    if (seqs.size <= 2 * this.waiting!.size + 32) return;
+    const times = this.arrivalTimes as Queue<number>;
+    const keptSeqs: number[] = [];
+    const keptTimes: number[] = [];
+    for (let i = 0; i < seqs.size; i++) {
+      const seq = seqs.at(i)!;
+      if (this.waiting!.has(seq)) {
+        keptSeqs.push(seq);
+        keptTimes.push(times.at(i)!);
+      }
+    }
+    seqs.clear();
+    times.clear();
+    for (let i = 0; i < keptSeqs.length; i++) {
+      seqs.push(keptSeqs[i]);
+      times.push(keptTimes[i]);
+    }
+  }
+}
+
+/** The error for a `nextId` that does not move forward (kept out of the hot path so it stays small). */
+function notAfter(id: unknown, next: unknown): never {
+  throw new RangeError(`boundedOrdering: nextId must return an id after its argument, but nextId(${describe(id)}) returned ${describe(next)}`);
+}
+
+/** The error for an id of the wrong type under the natural order (out of the hot path). */
+function wrongId(type: string, from: 'getId' | 'nextId', id: unknown, previous?: unknown): never {
+  const expected = `${type === 'number' ? 'a number (not NaN)' : `a ${type}`} like initialId`;
+  throw new TypeError(
+    from === 'getId'
+      ? `boundedOrdering: getId returned ${describe(id)}, but ids must be ${expected}; pass compare to order other ids`
+      : `boundedOrdering: nextId(${describe(previous)}) returned ${describe(id)}, but ids must be ${expected}`,
+  );
+}
+
+/** An array of `length` copies of `fill`, built by appending so V8 keeps it packed (no holes to check). */
+function packed<V>(length: number, fill: V): V[] {
+  const array: V[] = [];
+  for (let i = 0; i < length; i++) array.push(fill);
+  return array;
+}
