@@ -49,7 +49,7 @@ import type {
   TopicPartitionOffset,
   TopicPartitionOffsetAndMetadata,
 } from 'kafkajs';
-import type { KafkaConsumerLike } from '../../src/kafka/consumeKafka';
+import type { KafkaConsumerLike } from '../../src/kafka';
 
 export const EVENTS: ConsumerEvents = {
   HEARTBEAT: 'consumer.heartbeat',

@@ -3,6 +3,7 @@ import type { Valve } from '../flow/Valve.js';
 import { Intake } from './Intake.js';
 import { PartitionTable } from './PartitionTable.js';
 import { Queue } from './Queue.js';
+import { isPromiseLike } from './isPromiseLike.js';
 
 /**
  * What `project` receives as its last argument: the element's position and a cancellation signal.
@@ -93,9 +94,6 @@ class Job<T, K, R> implements ProjectContext, Observer<R> {
   }
 }
 
-function isPromiseLike<R>(value: unknown): value is PromiseLike<R> {
-  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<R>).then === 'function');
-}
 
 /**
  * The state of one subscription: an {@link Intake} (the `parallelism` bound, the push-source queue and

@@ -5,6 +5,7 @@ import type { Valve } from '../flow/Valve.js';
 import { Intake } from './Intake.js';
 import { Lane, LaneBatch, LaneTable } from './LaneTable.js';
 import { checkFunction, checkNonNegativeNumber, checkOptions, checkPositiveInteger, describe } from './validate.js';
+import { isPromiseLike } from './isPromiseLike.js';
 
 /** Settings of one `batchByLane` operator, validated. @internal */
 export interface BatchByLaneConfig<T, K, R> {
@@ -79,9 +80,6 @@ export function readBatchByLaneConfig<T, K, R>(
   return { operator, key, size, maxWait, concurrency, maxInFlight, ordered, scheduler, onDiagnostic, handler, valve, maxQueued };
 }
 
-function isPromiseLike<V>(value: unknown): value is PromiseLike<V> {
-  return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as PromiseLike<V>).then === 'function');
-}
 
 /**
  * The machinery of `batchByLane` (`arrays` false: one message per source value) and

@@ -1,7 +1,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import { checkOutcome } from '../internal/outcome.js';
 import { describe } from '../internal/validate.js';
-import { checkOutcome, type JetStreamOutcome } from './JetStreamOutcome.js';
+import type { JetStreamOutcome } from './JetStreamOutcome.js';
 
 /**
  * Options of {@link JetStreamDelivery.keepAlive}.

@@ -1,10 +1,13 @@
 import { isObservable, Observable, type Subscription } from 'rxjs';
 import { Valve } from '../flow/Valve.js';
+import { checkParallelismAndPerKey } from '../internal/checkPerKey.js';
+import { isPromiseLike } from '../internal/isPromiseLike.js';
+import { applyFailurePolicy, checkFailurePolicy, outcomeProblem } from '../internal/outcome.js';
 import { checkFunction, checkOptions, checkPositiveInteger, describe } from '../internal/validate.js';
 import { mapAsyncPartitionedUnordered } from '../mapAsyncPartitionedUnordered.js';
 import { fromJetStream, type FromJetStreamOptions, type JetStreamConsumerStatus, type JetStreamPullConsumer } from './fromJetStream.js';
 import type { JetStreamDelivery } from './JetStreamDelivery.js';
-import { checkOutcome, outcomeProblem, type JetStreamOutcome } from './JetStreamOutcome.js';
+import type { JetStreamOutcome } from './JetStreamOutcome.js';
 
 /**
  * What a {@link consumeJetStream} handler receives besides the delivery.
@@ -85,15 +88,6 @@ const DEFAULT_FAILURE: JetStreamOutcome = { nak: 1000 };
 
 const subjectKey = (delivery: JetStreamDelivery): string => delivery.subject;
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-function checkFailurePolicy(policy: unknown): void {
-  if (policy === 'fail' || typeof policy === 'function') return;
-  checkOutcome(OPERATOR, 'onError', policy);
-}
-
 /**
  * Consumes a durable JetStream pull consumer with a handler per message: in parallel across keys, in
  * order within a key, each message settled from the handler's result or error, with graceful drain.
@@ -159,17 +153,10 @@ export function consumeJetStream<K = string>(
     keepAlive = false,
     window = parallelism,
   } = options;
-  checkPositiveInteger(OPERATOR, 'parallelism', parallelism);
-  checkPositiveInteger(OPERATOR, 'perKey', perKey);
-  if (parallelism > 1 && perKey >= parallelism) {
-    throw new RangeError(`${OPERATOR}: perKey (${perKey}) must be less than parallelism (${parallelism})`);
-  }
-  if (parallelism === 1 && perKey !== 1) {
-    throw new RangeError(`${OPERATOR}: perKey must be 1 when parallelism is 1, got ${describe(perKey)}`);
-  }
+  checkParallelismAndPerKey(OPERATOR, parallelism, perKey);
   checkFunction(OPERATOR, 'key', key);
   checkFunction(OPERATOR, 'handler', handler);
-  checkFailurePolicy(onError);
+  checkFailurePolicy(OPERATOR, onError);
   if (typeof keepAlive !== 'boolean' && !(typeof keepAlive === 'number' && keepAlive > 0 && keepAlive !== Infinity)) {
     throw new TypeError(`${OPERATOR}: keepAlive must be a boolean or a finite number of ms > 0, got ${describe(keepAlive)}`);
   }
@@ -240,11 +227,7 @@ function handle<K>(
       if (subscriber.closed) return; // torn down: the message is left to redelivery
       stopKeepAlive?.();
       try {
-        let policy = onError;
-        if (typeof policy === 'function') {
-          policy = policy(error, delivery);
-          if (policy !== 'fail') checkOutcome(OPERATOR, 'onError result', policy);
-        }
+        const policy = applyFailurePolicy(OPERATOR, onError, error, delivery);
         if (policy === 'fail') {
           if (!delivery.settled) delivery.nak();
           subscriber.error(error);

@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerInfo, ConsumerMessages, FetchMessages, JsMsg } from '@nats-io/jetstream';
 import { asyncScheduler, Observable, Subscriber, Subscription, type SchedulerLike, type Unsubscribable } from 'rxjs';
 import { Valve } from '../flow/Valve.js';
+import { checkStopSignal, listenToStop, type StopSignal } from '../internal/stopSignal.js';
 import { checkFunction, checkOptions, checkPositiveInteger, describe } from '../internal/validate.js';
 import { Delivery, type DeliveryHost, type JetStreamDelivery } from './JetStreamDelivery.js';
 import { formatOutcome, type JetStreamOutcome } from './JetStreamOutcome.js';
@@ -36,14 +37,6 @@ export type JetStreamConsumerStatus =
   | 'drained'
   | 'stopped'
   | 'failed';
-
-/**
- * A graceful-drain trigger: an `AbortSignal` (abort), a Promise (resolution; a rejection fails the
- * output), or an Observable (first value; an error fails the output, completion without a value is
- * ignored, as with `takeUntil`).
- * @public
- */
-export type StopSignal = AbortSignal | PromiseLike<unknown> | Observable<unknown>;
 
 /**
  * Options of {@link fromJetStream}.
@@ -214,9 +207,7 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
   if (valve !== undefined && !(valve instanceof Valve)) {
     throw new TypeError(`${OPERATOR}: valve must be a Valve, got ${describe(valve)}`);
   }
-  if (stop !== undefined && !isStopSignal(stop)) {
-    throw new TypeError(`${OPERATOR}: stop must be an AbortSignal, a Promise or an Observable, got ${describe(stop)}`);
-  }
+  checkStopSignal(OPERATOR, stop);
   if (onStatus !== undefined) checkFunction(OPERATOR, 'onStatus', onStatus);
   if (onDuplicateSettle !== undefined) checkFunction(OPERATOR, 'onDuplicateSettle', onDuplicateSettle);
   if (typeof awaitPending !== 'boolean') {
@@ -233,16 +224,6 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
     throw new TypeError(`${OPERATOR}: scheduler must be a SchedulerLike (with schedule and now), got ${describe(scheduler)}`);
   }
   return { window, valve, stop, onStatus, onDuplicateSettle, awaitPending, expires, minPull, maxPull, scheduler };
-}
-
-function isStopSignal(value: unknown): value is StopSignal {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as { then?: unknown; subscribe?: unknown; addEventListener?: unknown; aborted?: unknown };
-  return (
-    typeof v.then === 'function' ||
-    typeof v.subscribe === 'function' ||
-    (typeof v.addEventListener === 'function' && typeof v.aborted === 'boolean')
-  );
 }
 
 /** A fetch failure worth retrying: the request ended, the consumer is still there. */
@@ -299,9 +280,9 @@ class Session implements DeliveryHost {
 
   start(): void {
     this.setStatus('starting');
-    this.listenToStop();
+    const { stop, valve } = this.config;
+    if (stop !== undefined) this.stopSubscription = listenToStop(stop, () => this.drain(), (error: unknown) => this.fail(error));
     if (this.aborted) return;
-    const { valve } = this.config;
     if (valve !== undefined) {
       this.removeValveListener = valve.onChange((open) => {
         if (open) this.schedulePump();
@@ -440,31 +421,6 @@ class Session implements DeliveryHost {
       report(status);
     } catch (error) {
       if (status !== 'failed' && status !== 'stopped') this.fail(error);
-    }
-  }
-
-  private listenToStop(): void {
-    const { stop } = this.config;
-    if (stop === undefined) return;
-    const onStop = (): void => this.drain();
-    const s = stop as { then?: unknown; subscribe?: unknown };
-    if (typeof s.subscribe === 'function') {
-      this.stopSubscription = (stop as Observable<unknown>).subscribe({ next: onStop, error: (e: unknown) => this.fail(e) });
-    } else if (typeof s.then === 'function') {
-      let live = true;
-      (stop as PromiseLike<unknown>).then(
-        () => live && onStop(),
-        (e: unknown) => live && this.fail(e),
-      );
-      this.stopSubscription = { unsubscribe: () => (live = false) };
-    } else {
-      const signal = stop as AbortSignal;
-      if (signal.aborted) {
-        onStop();
-        return;
-      }
-      signal.addEventListener('abort', onStop, { once: true });
-      this.stopSubscription = { unsubscribe: () => signal.removeEventListener('abort', onStop) };
     }
   }
 

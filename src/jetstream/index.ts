@@ -1,12 +1,9 @@
 // rxjs-lanes/jetstream: the NATS JetStream adapter. Type-only imports of @nats-io/jetstream (an optional
 // peer dependency): this entry loads no NATS code at runtime; it works on the consumer you pass in.
 export { fromJetStream } from './fromJetStream.js';
-export type {
-  FromJetStreamOptions,
-  JetStreamConsumerStatus,
-  JetStreamPullConsumer,
-  StopSignal,
-} from './fromJetStream.js';
+export type { FromJetStreamOptions, JetStreamConsumerStatus, JetStreamPullConsumer } from './fromJetStream.js';
+// Defined once for both adapters (the same type as rxjs-lanes/kafka's).
+export type { StopSignal } from '../internal/stopSignal.js';
 export type { JetStreamDelivery, KeepAliveOptions } from './JetStreamDelivery.js';
 export type { JetStreamOutcome } from './JetStreamOutcome.js';
 export { consumeJetStream } from './consumeJetStream.js';

@@ -1,8 +1,9 @@
 import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
+import { checkOutcome, outcomeProblem } from '../internal/outcome.js';
 import { checkOptions, describe } from '../internal/validate.js';
 import type { JetStreamSettlement } from './consumeJetStream.js';
 import type { JetStreamDelivery } from './JetStreamDelivery.js';
-import { checkOutcome, outcomeProblem, type JetStreamOutcome } from './JetStreamOutcome.js';
+import type { JetStreamOutcome } from './JetStreamOutcome.js';
 
 /**
  * Options of {@link settleBatchResults}.

@@ -13,8 +13,9 @@ export type {
   KafkaHandlerContext,
   KafkaKey,
   KafkaSettlement,
-  StopSignal,
-} from './consumeKafka.js';
+} from './types.js';
+// Defined once for both adapters (the same type as rxjs-lanes/jetstream's).
+export type { StopSignal } from '../internal/stopSignal.js';
 export type { KafkaOutcome } from './KafkaOutcome.js';
 export { CommitTracker } from './CommitTracker.js';
 export type { CommitPoint, OffsetTicket, TrackerOutcome } from './CommitTracker.js';
