@@ -1,5 +1,5 @@
 import { asyncScheduler, Observable, Subscriber } from 'rxjs';
-import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+import type { MonoTypeOperatorFunction, Observer, SchedulerLike, Subscription } from 'rxjs';
 import { ReorderBuffer } from './internal/ReorderBuffer.js';
 import { checkFunction, checkOptions, checkPositiveInteger, describe } from './internal/validate.js';
 
@@ -243,24 +243,16 @@ export function boundedOrdering<T, I>(
         arm(); // the next deadline; an early firing (its element already left) just re-arms
       };
 
-      const upstream = new Subscriber<T>({
-        next: timed
-          ? (value) => {
-              try {
-                buffer.offer(value, scheduler.now());
-              } catch (error) {
-                fail(error);
-                return;
-              }
-              if (timer === null) arm();
-            }
-          : (value) => {
-              try {
-                buffer.offer(value);
-              } catch (error) {
-                fail(error);
-              }
-            },
+      const observer: Observer<T> = {
+        next: (value) => {
+          try {
+            buffer.offer(value, scheduler.now());
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          if (timer === null) arm();
+        },
         error: fail,
         complete: () => {
           try {
@@ -271,7 +263,9 @@ export function boundedOrdering<T, I>(
           }
           subscriber.complete();
         },
-      });
+      };
+      // Without maxWait, elements go straight from the source into the buffer (no observer call between).
+      const upstream = timed ? new Subscriber<T>(observer) : new UntimedSubscriber<T, I>(observer, buffer, fail);
       // Registered before subscribing, so a downstream `take(n)` can stop a synchronous source mid-burst.
       subscriber.add(() => {
         upstream.unsubscribe();
@@ -281,6 +275,29 @@ export function boundedOrdering<T, I>(
       });
       source.subscribe(upstream);
     });
+}
+
+/**
+ * The source's subscriber when there is no `maxWait`: its `next` offers the element to the buffer
+ * directly; `error` and `complete` go to the observer, with `Subscriber`'s own stop-and-unsubscribe
+ * handling.
+ */
+class UntimedSubscriber<T, I> extends Subscriber<T> {
+  constructor(
+    observer: Observer<T>,
+    private readonly buffer: ReorderBuffer<T, I>,
+    private readonly fail: (error: unknown) => void,
+  ) {
+    super(observer);
+  }
+
+  protected override _next(value: T): void {
+    try {
+      this.buffer.offer(value);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
 }
 
 function naturalCompare(a: unknown, b: unknown): number {

@@ -5,7 +5,8 @@
  * message at a time per partition, `partitionsConsumedConcurrently` partitions at once, auto-commit.
  *
  * 1. overhead — 100,000 messages, 4 partitions, 1,000 keys, a no-op async handler: consumeKafka
- *    (parallelism 32, perKey 1, commit tracking) versus eachMessage over 4 partitions; target ≥ 0.8×.
+ *    (parallelism 32, perKey 1, commit tracking) versus eachMessage over 4 partitions. The issue sets
+ *    its 0.8× target for JetStream against a real server (bench/nats.ts); here it is a reference point.
  *    The fake hands out ready-made messages; real kafkajs first decodes every fetched record batch, a
  *    per-message cost both sides pay. It is measured here with kafkajs's own RecordBatch encoder and
  *    decoder (no network), and the ratio with that cost added to both sides is printed as an estimate.
@@ -103,7 +104,7 @@ export async function run(): Promise<void> {
   const eachMessage = await time('kafkajs eachMessage (4 partitions at once)', 100_000, () => kafkajsEachMessage(big, 100_000, noop));
   const ours = await time('consumeKafka(parallelism 32, perKey 1)', 100_000, () => lanes(big, 100_000, noop));
   table('overhead: 100,000 messages, 4 partitions, 1,000 keys, no-op async handler', [eachMessage, ours], eachMessage);
-  verdict('consumeKafka / eachMessage, no-op handler', perSecond(ours) / perSecond(eachMessage), '≥ 0.8×');
+  verdict('consumeKafka / eachMessage, no-op handler', perSecond(ours) / perSecond(eachMessage), 'none set for Kafka; JetStream\'s is ≥ 0.8× against a real server');
   const decode = await kafkajsDecodeMicros();
   const perMessage = (t: { ms: number; elements: number }) => (t.ms * 1000) / t.elements;
   line(

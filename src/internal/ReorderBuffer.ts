@@ -16,7 +16,8 @@ export interface ReorderBufferConfig<T, I> {
   compare: (a: I, b: I) => number;
   /**
    * Set for the natural order: every id `getId` and `nextId` return must be of this type (and not NaN);
-   * any other throws a `TypeError`. Checked inline, so the natural order costs no wrapper calls.
+   * any other throws a `TypeError`. Checked inline, so the natural order costs no wrapper calls. When set,
+   * ids are compared inline with `<` and `===` (the natural order), and `compare` is not called.
    */
   idType?: 'number' | 'bigint' | 'string' | undefined;
   /** Receives every element leaving the buffer (in order, late, or released): the operator's subscriber. */
@@ -65,9 +66,9 @@ export class ReorderBuffer<T, I> {
   private hSeqs: number[] = [];
   private hSize = 0;
   // the sorted run: a ring buffer in parallel arrays, ascending from rHead
-  private rIds: I[] = packed<I>(16, undefined as I);
+  private rIds: I[];
   private rVals: T[] = packed<T>(16, undefined as T);
-  private rSeqs: number[] = packed(16, 0);
+  private rSeqs: number[] = zeros(16);
   private rHead = 0;
   private rSize = 0;
   private rMask = 15;
@@ -88,6 +89,13 @@ export class ReorderBuffer<T, I> {
   private readonly getId: (value: T) => I;
   private readonly compare: (a: I, b: I) => number;
   private readonly idType: 'number' | 'bigint' | 'string' | undefined;
+  /** `idType` is set: ids are compared inline with `<` and `===` instead of calling `compare`. */
+  private readonly natural: boolean;
+  /**
+   * What free run slots hold: `initialId` under the natural order (so an array of small integer ids stays
+   * an array of small integers, with no write barrier), `undefined` otherwise (nothing kept alive).
+   */
+  private readonly idFill: I;
   private readonly output: { next(value: T): void };
   private readonly onGap: ((from: I, to: I, reason: GapReason) => void) | undefined;
   private readonly onLate: ((value: T, id: I, expected: I) => void) | undefined;
@@ -100,6 +108,9 @@ export class ReorderBuffer<T, I> {
     this.getId = config.getId;
     this.compare = config.compare;
     this.idType = config.idType;
+    this.natural = config.idType !== undefined;
+    this.idFill = this.natural ? config.initialId : (undefined as I);
+    this.rIds = packedIds(16, this.idFill);
     this.output = config.output;
     this.onGap = config.onGap;
     this.onLate = config.onLate;
@@ -137,18 +148,18 @@ export class ReorderBuffer<T, I> {
    */
   offer(value: T, now = 0): void {
     const id = this.getId(value);
-    if (this.idType !== undefined && (typeof id !== this.idType || id !== id)) wrongId(this.idType, 'getId', id);
-    const c = this.compare(id, this.expectedId);
-    if (c === 0) {
-      this.advance(id);
-      this.output.next(value);
-      if (this.hSize + this.rSize !== 0) this.releaseRun();
-    } else if (c < 0) {
-      this.onLate?.(value, id, this.expectedId);
-      this.output.next(value);
+    const expected = this.expectedId;
+    // one comparison decides the branch: inline for the natural order, one `compare` call otherwise
+    if (this.natural) {
+      if (typeof id !== this.idType || id !== id) wrongId(this.idType!, 'getId', id);
+      if (id === expected) this.matched(id, value);
+      else if (lt(id, expected)) this.late(value, id, expected);
+      else this.early(id, value, now);
     } else {
-      this.insert(id, value, now);
-      if (this.hSize + this.rSize > this.maxBounded) this.skipGap('overflow');
+      const c = this.compare(id, expected);
+      if (c === 0) this.matched(id, value);
+      else if (c < 0) this.late(value, id, expected);
+      else this.early(id, value, now);
     }
   }
 
@@ -187,9 +198,9 @@ export class ReorderBuffer<T, I> {
     this.hVals = [];
     this.hSeqs = [];
     this.hSize = 0;
-    this.rIds = packed<I>(16, undefined as I);
+    this.rIds = packedIds(16, this.idFill);
     this.rVals = packed<T>(16, undefined as T);
-    this.rSeqs = packed(16, 0);
+    this.rSeqs = zeros(16);
     this.rHead = 0;
     this.rSize = 0;
     this.rMask = 15;
@@ -198,11 +209,27 @@ export class ReorderBuffer<T, I> {
     this.waiting?.clear();
   }
 
+  private matched(id: I, value: T): void {
+    this.advance(id);
+    this.output.next(value);
+    if (this.hSize + this.rSize !== 0) this.releaseRun();
+  }
+
+  private late(value: T, id: I, expected: I): void {
+    if (this.onLate !== undefined) this.onLate(value, id, expected);
+    this.output.next(value);
+  }
+
+  private early(id: I, value: T, now: number): void {
+    this.insert(id, value, now);
+    if (this.hSize + this.rSize > this.maxBounded) this.skipGap('overflow');
+  }
+
   /** Gives up on the ids below the smallest buffered one, then releases the run that starts there. */
   private skipGap(reason: GapReason): void {
     const smallest = this.rSize !== 0 && (this.hSize === 0 || this.runFirst()) ? this.rIds[this.rHead] : this.hIds[0];
     const from = this.expectedId;
-    if (this.compare(smallest, from) > 0) {
+    if (this.natural ? lt(from, smallest) : this.compare(smallest, from) > 0) {
       this.expectedId = smallest;
       this.onGap?.(from, smallest, reason);
     }
@@ -217,49 +244,67 @@ export class ReorderBuffer<T, I> {
   private releaseRun(): void {
     const epoch = this.epoch;
     for (;;) {
-      let inRun: boolean;
+      let fromRun: boolean;
       if (this.hSize === 0) {
         if (this.rSize === 0) return;
-        inRun = true;
-      } else inRun = this.rSize !== 0 && this.runFirst();
-      let id: I;
-      let value: T;
-      let c: number;
-      if (inRun) {
-        const head = this.rHead;
-        id = this.rIds[head];
-        c = this.compare(id, this.expectedId);
-        if (c > 0) return;
-        value = this.rVals[head];
-        if (this.waiting !== null) this.waiting.delete(this.rSeqs[head]);
-        this.rVals[head] = undefined as T; // let it be collected
-        this.rIds[head] = undefined as I;
-        this.rHead = (head + 1) & this.rMask;
-        this.rSize--;
+        fromRun = true;
+      } else fromRun = this.rSize !== 0 && this.runFirst();
+      const id = fromRun ? this.rIds[this.rHead] : this.hIds[0];
+      const expected = this.expectedId;
+      let inOrder: boolean;
+      if (this.natural) {
+        if (id === expected) inOrder = true;
+        else if (lt(id, expected)) inOrder = false;
+        else return;
       } else {
-        id = this.hIds[0];
-        c = this.compare(id, this.expectedId);
+        const c = this.compare(id, expected);
         if (c > 0) return;
-        value = this.popHeap();
+        inOrder = c === 0;
       }
-      if (c === 0) this.advance(id);
-      else if (this.onLate !== undefined) this.onLate(value, id, this.expectedId);
+      const value = fromRun ? this.shiftRun() : this.popHeap();
+      if (inOrder) this.advance(id);
+      else if (this.onLate !== undefined) this.onLate(value, id, expected);
       this.output.next(value);
       if (epoch !== this.epoch) return; // cleared during the emission (teardown)
     }
   }
 
+  /** Removes the run's head (the run is not empty) and returns its value. */
+  private shiftRun(): T {
+    const head = this.rHead;
+    const value = this.rVals[head];
+    if (this.waiting !== null) this.waiting.delete(this.rSeqs[head]);
+    this.rVals[head] = undefined as T; // let it be collected
+    if (!this.natural) this.rIds[head] = undefined as I; // (natural ids are primitives: nothing to free)
+    this.rHead = (head + 1) & this.rMask;
+    this.rSize--;
+    return value;
+  }
+
   private advance(id: I): void {
     const next = this.nextId(id);
-    if (this.idType !== undefined && (typeof next !== this.idType || next !== next)) wrongId(this.idType, 'nextId', next, id);
-    if (!(this.compare(next, id) > 0)) notAfter(id, next);
+    if (this.natural) {
+      if (typeof next !== this.idType || next !== next) wrongId(this.idType!, 'nextId', next, id);
+      if (!lt(id, next)) notAfter(id, next);
+    } else if (!(this.compare(next, id) > 0)) notAfter(id, next);
     this.expectedId = next;
   }
 
   /** Whether the run's head comes before the heap's top (both non-empty). */
   private runFirst(): boolean {
-    const c = this.compare(this.rIds[this.rHead], this.hIds[0]);
-    return c < 0 || (c === 0 && this.rSeqs[this.rHead] < this.hSeqs[0]);
+    return this.after(this.hIds[0], this.hSeqs[0], this.rIds[this.rHead], this.rSeqs[this.rHead]);
+  }
+
+  /** Whether the element (`a`, `aSeq`) leaves after (`b`, `bSeq`): a greater id, or an equal id that arrived later. */
+  private after(a: I, aSeq: number, b: I, bSeq: number): boolean {
+    if (this.natural) return lt(b, a) || (a === b && aSeq > bSeq);
+    const c = this.compare(a, b);
+    return c > 0 || (c === 0 && aSeq > bSeq);
+  }
+
+  /** Whether id `a` sorts before id `b`. */
+  private before(a: I, b: I): boolean {
+    return this.natural ? lt(a, b) : this.compare(a, b) < 0;
   }
 
   private insert(id: I, value: T, now: number): void {
@@ -280,9 +325,9 @@ export class ReorderBuffer<T, I> {
     const mask = this.rMask;
     const ids = this.rIds;
     let at = (this.rHead + size) & mask; // the free slot after the tail
-    if (size !== 0 && this.compare(id, ids[(at - 1) & mask]) < 0) {
+    if (size !== 0 && this.before(id, ids[(at - 1) & mask])) {
       // not at the tail: give up at once if it sorts before the element RUN_REACH places back
-      if (size > RUN_REACH && this.compare(id, ids[(at - RUN_REACH - 1) & mask]) < 0) return false;
+      if (size > RUN_REACH && this.before(id, ids[(at - RUN_REACH - 1) & mask])) return false;
       const vals = this.rVals;
       const seqs = this.rSeqs;
       let moved = 0;
@@ -293,7 +338,7 @@ export class ReorderBuffer<T, I> {
         seqs[at] = seqs[prev];
         at = prev;
         moved++;
-      } while (moved < size && this.compare(id, ids[(at - 1) & mask]) < 0);
+      } while (moved < size && this.before(id, ids[(at - 1) & mask]));
     }
     ids[at] = id;
     this.rVals[at] = value;
@@ -304,9 +349,9 @@ export class ReorderBuffer<T, I> {
 
   private growRun(): void {
     const capacity = (this.rMask + 1) * 2;
-    const ids = packed<I>(capacity, undefined as I);
+    const ids = packedIds(capacity, this.idFill);
     const vals = packed<T>(capacity, undefined as T);
-    const seqs = packed(capacity, 0);
+    const seqs = zeros(capacity);
     for (let i = 0; i < this.rSize; i++) {
       const from = (this.rHead + i) & this.rMask;
       ids[i] = this.rIds[from];
@@ -328,8 +373,7 @@ export class ReorderBuffer<T, I> {
     let i = this.hSize++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const c = this.compare(id, ids[parent]);
-      if (c > 0 || (c === 0 && seq > seqs[parent])) break;
+      if (this.after(id, seq, ids[parent], seqs[parent])) break;
       ids[i] = ids[parent];
       vals[i] = vals[parent];
       seqs[i] = seqs[parent];
@@ -354,17 +398,14 @@ export class ReorderBuffer<T, I> {
     const lastId = ids[n];
     const lastVal = vals[n];
     const lastSeq = seqs[n];
-    ids[n] = undefined as I; // let them be collected
+    if (!this.natural) ids[n] = undefined as I; // let them be collected (natural ids are primitives)
     vals[n] = undefined as T;
     if (n === 0) return top;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
-      if (child + 1 < n) {
-        const c = this.compare(ids[child + 1], ids[child]);
-        if (c < 0 || (c === 0 && seqs[child + 1] < seqs[child])) child++;
-      }
+      if (child + 1 < n && this.after(ids[child], seqs[child], ids[child + 1], seqs[child + 1])) child++;
       ids[i] = ids[child];
       vals[i] = vals[child];
       seqs[i] = seqs[child];
@@ -372,8 +413,7 @@ export class ReorderBuffer<T, I> {
     }
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const c = this.compare(lastId, ids[parent]);
-      if (c > 0 || (c === 0 && lastSeq > seqs[parent])) break;
+      if (this.after(lastId, lastSeq, ids[parent], seqs[parent])) break;
       ids[i] = ids[parent];
       vals[i] = vals[parent];
       seqs[i] = seqs[parent];
@@ -425,6 +465,11 @@ export class ReorderBuffer<T, I> {
   }
 }
 
+/** The natural order's `<` (numbers, bigints or strings of one type, checked by the caller). */
+function lt(a: unknown, b: unknown): boolean {
+  return (a as number) < (b as number);
+}
+
 /** The error for a `nextId` that does not move forward (kept out of the hot path so it stays small). */
 function notAfter(id: unknown, next: unknown): never {
   throw new RangeError(`boundedOrdering: nextId must return an id after its argument, but nextId(${describe(id)}) returned ${describe(next)}`);
@@ -444,5 +489,22 @@ function wrongId(type: string, from: 'getId' | 'nextId', id: unknown, previous?:
 function packed<V>(length: number, fill: V): V[] {
   const array: V[] = [];
   for (let i = 0; i < length; i++) array.push(fill);
+  return array;
+}
+
+/**
+ * {@link packed} for ids, and {@link zeros} for arrival numbers: separate array literals, because V8
+ * tracks elements kinds per literal, and one literal shared with the values would make every array of it
+ * generic.
+ */
+function packedIds<I>(length: number, fill: I): I[] {
+  const array: I[] = [];
+  for (let i = 0; i < length; i++) array.push(fill);
+  return array;
+}
+
+function zeros(length: number): number[] {
+  const array: number[] = [];
+  for (let i = 0; i < length; i++) array.push(0);
   return array;
 }
