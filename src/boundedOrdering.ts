@@ -4,14 +4,14 @@ import { ReorderBuffer } from './internal/ReorderBuffer.js';
 import { checkFunction, checkOptions, checkPositiveInteger, describe } from './internal/validate.js';
 
 /**
- * Why {@link boundedOrdering} gave up on a gap: the buffer `'overflow'`ed, an element waited `'maxWait'`,
+ * Why {@link (boundedOrdering:1)} gave up on a gap: the buffer `'overflow'`ed, an element waited `'maxWait'`,
  * or the source completed (`'complete'`) with elements still waiting for it.
  * @public
  */
 export type BoundedOrderingGapReason = 'overflow' | 'maxWait' | 'complete';
 
 /**
- * A range of ids {@link boundedOrdering} stopped waiting for: the ids from `from` (inclusive) up to `to`
+ * A range of ids {@link (boundedOrdering:1)} stopped waiting for: the ids from `from` (inclusive) up to `to`
  * (exclusive), under `nextId`. If any of them arrives later, it is emitted as late.
  * @public
  */
@@ -25,7 +25,7 @@ export interface BoundedOrderingGap<I> {
 }
 
 /**
- * An element {@link boundedOrdering} emitted out of order because its id was below the expected id:
+ * An element {@link (boundedOrdering:1)} emitted out of order because its id was below the expected id:
  * it arrived after its gap had been given up on, or it is a duplicate, or `nextId` stepped over its id.
  * @public
  */
@@ -39,7 +39,7 @@ export interface BoundedOrderingLate<T, I> {
 }
 
 /**
- * Options of {@link boundedOrdering}.
+ * Options of {@link (boundedOrdering:1)}.
  * @public
  */
 export interface BoundedOrderingOptions<T, I> {
@@ -158,6 +158,7 @@ export function boundedOrdering<T, I>(options: BoundedOrderingOptions<T, I>): Mo
  * @param nextId - the id that follows a given id.
  * @param getId - reads an element's id.
  * @param compare - orders ids; default natural order of numbers, bigints or strings.
+ * @public
  */
 export function boundedOrdering<T, I>(
   maxBounded: number,
