@@ -81,8 +81,8 @@ const KNOWN_OPTIONS = new Set(['maxBounded', 'initialId', 'nextId', 'getId', 'co
  * element or buffering without bound — squbs' `BoundedOrdering`, with its gaps closed.
  *
  * ```text
- * source:  --2--3--1--5--6--7--8--|    initialId 1, maxBounded 3; id 4 never comes
- * output:  --------(123)-------(5678)|  8 is the 4th early element: 4 is given up on
+ * source: -21-45-6----3--|   maxBounded 2, initialId 1
+ * output: --(12)-(456)3--|   gave up on 3 at 7 (overflow); 3 late at 12
  * ```
  *
  * @remarks

@@ -99,6 +99,7 @@ export const diagrams: DiagramSpec[] = [
 
   {
     name: 'boundedOrdering',
+    tsdoc: 'src/boundedOrdering.ts',
     build: () =>
       captureBoundedOrdering({
         name: 'boundedOrdering',
@@ -113,6 +114,7 @@ export const diagrams: DiagramSpec[] = [
   },
   {
     name: 'batchByLane',
+    tsdoc: 'src/batchByLane.ts',
     build: () =>
       captureBatchByLane({
         name: 'batchByLane',
@@ -135,6 +137,7 @@ export const diagrams: DiagramSpec[] = [
 
   {
     name: 'batchByLaneFromBatches',
+    tsdoc: 'src/batchByLaneFromBatches.ts',
     build: () =>
       captureBatchByLane({
         name: 'batchByLaneFromBatches',
