@@ -122,7 +122,10 @@ const KNOWN_OPTIONS = new Set(['maxBounded', 'initialId', 'nextId', 'getId', 'co
  * - **Memory and cost.** At most `maxBounded` elements are held between elements. An in-order element
  *   costs O(1) (two comparisons and `nextId`). A buffered one costs O(1) when it lands within 16 places
  *   of the end of the buffer's sorted run (nearly sorted input) and O(log maxBounded) otherwise (a binary
- *   heap). Nothing is allocated per element.
+ *   heap). Nothing is allocated per element. Under the default order with numeric ids that `nextId`
+ *   advances by a constant integer step, buffered elements go to a ring of slots instead (O(1) each,
+ *   `nextId` still called and checked on every advance); the first id or step that does not fit moves
+ *   them to the general structure, with the same observable behaviour.
  *
  * - **Flow control.** The operator never refuses input: the overflow rule always makes room. It takes no
  *   `valve`: refusing input while the buffer is full would stop the very element that could drain it.

@@ -503,4 +503,153 @@ describe('ReorderBuffer', () => {
       expect(tooSmall.gaps).toEqual([[0, 1, 'overflow']]);
     });
   });
+
+  describe('arithmetic fast path (slots) against the general path', () => {
+    type Log = (string | number)[][];
+    /**
+     * Runs the same input through a natural-order buffer (slot-capable) and through the general path
+     * (an equivalent custom comparator), recording outputs, gaps, late reports and errors.
+     */
+    function both(
+      input: { id: number; k: number }[],
+      maxBounded: number,
+      nextId: (id: number) => number,
+      opts: { initialId?: number; flushAt?: number; reenter?: boolean } = {},
+    ) {
+      const run = (general: boolean) => {
+        const log: Log = [];
+        let buffer!: ReorderBuffer<{ id: number; k: number }, number>;
+        let reentered = false;
+        buffer = new ReorderBuffer<{ id: number; k: number }, number>({
+          maxBounded,
+          initialId: opts.initialId ?? 0,
+          nextId,
+          getId: (v) => v.id,
+          compare: general ? (a, b) => a - b : (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+          idType: general ? undefined : 'number',
+          output: { next: (v) => log.push(['out', v.id, v.k]) },
+          onGap: (from, to, reason) => {
+            log.push(['gap', from, to, reason]);
+            // re-enter once with a duplicate of the id emission resumes at
+            if (opts.reenter && !reentered) {
+              reentered = true;
+              buffer.offer({ id: to, k: -1 });
+            }
+          },
+          onLate: (v, id, expected) => log.push(['late', v.k, id, expected]),
+        });
+        let slotted = false;
+        try {
+          input.forEach((v, i) => {
+            buffer.offer(v);
+            if ((buffer as unknown as { slotState: number }).slotState === 3) slotted = true;
+            log.push(['size', buffer.size, buffer.expected]);
+            if (i === opts.flushAt) log.push(['buffered', ...buffer.toArray().map((e) => e.k)]);
+          });
+          buffer.flush();
+        } catch (error) {
+          log.push(['error', String(error)]);
+        }
+        return { log, slotted };
+      };
+      return { fast: run(false), general: run(true) };
+    }
+
+    /** Ids near `i * step` (locally shuffled), with duplicates, holes, late stragglers and odd ids mixed in. */
+    const inputArb = fc.record({
+      base: fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(99)), { maxLength: 250 }),
+      spread: fc.integer({ min: 0, max: 40 }),
+      maxBounded: fc.integer({ min: 1, max: 40 }),
+      step: fc.constantFrom(1, 2),
+      oddRate: fc.constantFrom(0, 0, 2, 5), // per cent: non-integer, off-step or far-ahead ids
+    });
+
+    function build({ base, spread, step, oddRate }: { base: [number, number][]; spread: number; step: number; oddRate: number }) {
+      const ids = base.map(([u], i) => ({ i, key: i + u * spread })).sort((a, b) => a.key - b.key).map((e) => e.i * step);
+      return ids
+        .map((id, k) => {
+          const roll = base[k][1];
+          if (roll < 5) return null; // a hole
+          if (roll < 10) return { id: Math.max(0, id - 7 * step), k }; // a duplicate or a late straggler
+          if (roll < 10 + oddRate) return { id: roll % 3 === 0 ? id + 0.5 : roll % 3 === 1 ? id + 1 : id + 5000 * step, k };
+          return { id, k };
+        })
+        .filter((v): v is { id: number; k: number } => v !== null);
+    }
+
+    it('gives identical outputs, gaps, late reports and sizes for steps 1 and 2', () => {
+      let slottedRuns = 0;
+      fc.assert(
+        fc.property(inputArb, fc.nat(300), (arb, flushAt) => {
+          const input = build(arb);
+          const { fast, general } = both(input, arb.maxBounded, (id) => id + arb.step, { flushAt });
+          expect(fast.log).toEqual(general.log);
+          if (fast.slotted) slottedRuns++;
+        }),
+        { numRuns: 400 },
+      );
+      expect(slottedRuns).toBeGreaterThan(100); // the fast path was exercised
+    });
+
+    it('gives identical results when nextId changes its step midway, or breaks the contract', () => {
+      fc.assert(
+        fc.property(
+          inputArb,
+          fc.integer({ min: 0, max: 200 }),
+          fc.constantFrom<(id: number, step: number, at: number) => number>(
+            (id, step, at) => id + (id < at ? step : step + 1), // a new step
+            (id, step, at) => (id < at ? id + step : id + 0.5), // non-integer from then on
+            (id, step, at) => (id < at ? id + step : id + step * 3), // steps over buffered ids
+            (id, step, at) => (id === at ? id + 2 * step : id + step), // one irregular step
+            (id, step, at) => (id < at ? id + step : id), // does not move forward: errors
+          ),
+          (arb, at, next) => {
+            const input = build(arb);
+            const { fast, general } = both(input, arb.maxBounded, (id) => next(id, arb.step, at));
+            expect(fast.log).toEqual(general.log);
+          },
+        ),
+        { numRuns: 400 },
+      );
+    });
+
+    it('gives identical results with a non-integer initialId, huge ids and a re-entrant onGap', () => {
+      fc.assert(
+        fc.property(inputArb, fc.constantFrom(0, 0.5, 2 ** 53 - 300, -10), fc.boolean(), (arb, initialId, reenter) => {
+          const input = build(arb).map((v) => ({ id: v.id + initialId, k: v.k }));
+          const { fast, general } = both(input, arb.maxBounded, (id) => id + arb.step, { initialId, reenter });
+          expect(fast.log).toEqual(general.log);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('slot mode: duplicates, overflow and flush behave as in the general path (examples)', () => {
+      const input = [0, 2, 4, 4, 8, 6, 12, 14, 16, 2, 18, 10].map((id, k) => ({ id, k }));
+      for (const maxBounded of [1, 2, 3, 64]) {
+        const { fast, general } = both(input, maxBounded, (id) => id + 2);
+        expect(fast.slotted).toBe(true);
+        expect(fast.log).toEqual(general.log);
+      }
+    });
+
+    it('slot mode rejects an id of the wrong type like the general natural order', () => {
+      const out: number[] = [];
+      const buffer = new ReorderBuffer<unknown, number>({
+        maxBounded: 8,
+        initialId: 0,
+        nextId: (id) => id + 1,
+        getId: (v) => v as number,
+        compare: (a, b) => a - b,
+        idType: 'number',
+        output: { next: (v) => out.push(v as number) },
+      });
+      buffer.offer(0);
+      buffer.offer(2);
+      expect(() => buffer.offer('3')).toThrow(TypeError);
+      expect(() => buffer.offer(NaN)).toThrow(TypeError);
+      buffer.offer(1);
+      expect(out).toEqual([0, 1, 2]);
+    });
+  });
 });

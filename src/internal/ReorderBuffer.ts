@@ -33,6 +33,21 @@ export interface ReorderBufferConfig<T, I> {
 /** How far back from its tail the sorted run is searched before an element goes to the heap. */
 const RUN_REACH = 16;
 
+/** What an empty slot of the arithmetic ring holds (no element can be this object). */
+const EMPTY: never = Object.freeze({ empty: true }) as never;
+
+// States of the arithmetic fast path (see the class comment).
+/** Not available (a custom order, non-number ids, maxWait) or given up for good. */
+const SLOTS_OFF = 0;
+/** Available, waiting for the first `nextId` call to learn the step. */
+const SLOTS_LEARNING = 1;
+/** Step known and verified so far; the general structure still holds elements, so the slots are unused. */
+const SLOTS_READY = 2;
+/** Buffered elements live in the slots; the general structure is empty. */
+const SLOTS_ACTIVE = 3;
+/** Most slots of the ring (memory bound). */
+const MAX_SLOTS = 1 << 16;
+
 /**
  * The reorder state machine behind `boundedOrdering`: the expected id plus the elements that arrived
  * early, ordered by id under the user's comparator (equal ids by arrival). No RxJS.
@@ -53,6 +68,16 @@ const RUN_REACH = 16;
  * so buffering allocates nothing per element.
  *
  * Cost: O(1) per in-order element (two comparisons and `nextId`), O(log size) at most per buffered one.
+ *
+ * Arithmetic fast path: under the natural order of numbers without `maxWait`, once `nextId` has shown a
+ * constant integer step (learnt from its first call, `step = nextId(id) - id`) and while the general
+ * structure is empty, early elements go to a ring of slots indexed by `(id - expected) / step`: O(1) to
+ * insert, O(1) per element of a released run. Every advance still calls `nextId` and verifies that it
+ * returned `expected + step`. The first id that does not fit (not a multiple of the step ahead of the
+ * expected id, not an integer, beyond the ring, or a duplicate of a buffered id), the first `nextId` that
+ * breaks the step, or ids leaving the safe-integer range move the buffered elements to the general
+ * structure (in id order) and turn the fast path off for good. Observable behaviour is the same either
+ * way: in slot mode no buffered id can fall below the expected one, and there are no equal buffered ids.
  *
  * Re-entrancy: state is updated before each emission, and every loop re-reads the state after one,
  * so `output.next` may call {@link ReorderBuffer.offer} or {@link ReorderBuffer.clear} (downstream feeding the
@@ -101,6 +126,20 @@ export class ReorderBuffer<T, I> {
   private readonly onLate: ((value: T, id: I, expected: I) => void) | undefined;
   private readonly maxWait: number;
 
+  // the arithmetic fast path: a ring of slots, slot `sHead` standing for the expected id
+  private slotState: number;
+  private step = 0;
+  /**
+   * `slots * step`: the expected id stays at most `MAX_SAFE_INTEGER - slotSpan`, so every slot's id is a
+   * safe integer. (Kept instead of that limit, so the field stays a small integer: a field that turns into
+   * a double changes the object's shape and deoptimises the code that uses it.)
+   */
+  private slotSpan = 0;
+  private sVals: T[] = [];
+  private sHead = 0;
+  private sMask = 0;
+  private sSize = 0;
+
   constructor(config: ReorderBufferConfig<T, I>) {
     this.maxBounded = config.maxBounded;
     this.expectedId = config.initialId;
@@ -119,6 +158,7 @@ export class ReorderBuffer<T, I> {
     this.arrivalSeqs = timed ? new Queue<number>() : null;
     this.arrivalTimes = timed ? new Queue<number>() : null;
     this.waiting = timed ? new Set<number>() : null;
+    this.slotState = config.idType === 'number' && !timed && Number.isSafeInteger(config.initialId) ? SLOTS_LEARNING : SLOTS_OFF;
   }
 
   /** The id the next in-order element must have. */
@@ -128,7 +168,7 @@ export class ReorderBuffer<T, I> {
 
   /** Elements buffered now. */
   get size(): number {
-    return this.hSize + this.rSize;
+    return this.hSize + this.rSize + this.sSize;
   }
 
   /** The buffered elements in the order they would leave (for inspection and tests; O(n log n)). */
@@ -139,6 +179,10 @@ export class ReorderBuffer<T, I> {
       const at = (this.rHead + i) & this.rMask;
       all.push({ id: this.rIds[at], value: this.rVals[at], seq: this.rSeqs[at] });
     }
+    for (let k = 0; k <= this.sMask && this.sSize !== 0; k++) {
+      const value = this.sVals[(this.sHead + k) & this.sMask];
+      if (value !== EMPTY) all.push({ id: ((this.expectedId as number) + k * this.step) as I, value, seq: -1 });
+    }
     return all.sort((a, b) => this.compare(a.id, b.id) || a.seq - b.seq).map((e) => e.value);
   }
 
@@ -148,6 +192,26 @@ export class ReorderBuffer<T, I> {
    */
   offer(value: T, now = 0): void {
     const id = this.getId(value);
+    if (this.slotState === SLOTS_ACTIVE && typeof id === 'number') {
+      // slot mode: a match, or an early id that fits its slot (anything else takes the general route,
+      // which leaves slot mode if the id is early)
+      const expected = this.expectedId as number;
+      if (id === expected) return this.matched(id as I, value);
+      const k = (id - expected) / this.step;
+      if ((k | 0) === k && k >= 1 && k <= this.sMask) {
+        const at = (this.sHead + k) & this.sMask;
+        if (this.sVals[at] === EMPTY) {
+          this.sVals[at] = value;
+          if (++this.sSize > this.maxBounded) this.skipGap('overflow');
+          return;
+        }
+      }
+    }
+    this.route(id, value, now);
+  }
+
+  /** {@link ReorderBuffer.offer} outside the slot fast path. */
+  private route(id: I, value: T, now: number): void {
     const expected = this.expectedId;
     // one comparison decides the branch: inline for the natural order, one `compare` call otherwise
     if (this.natural) {
@@ -188,7 +252,7 @@ export class ReorderBuffer<T, I> {
 
   /** Releases everything buffered, in id order, giving up on the gaps between (source completed). */
   flush(): void {
-    while (this.hSize + this.rSize !== 0) this.skipGap('complete');
+    while (this.hSize + this.rSize + this.sSize !== 0) this.skipGap('complete');
   }
 
   /** Forgets every buffered element (teardown). */
@@ -204,6 +268,10 @@ export class ReorderBuffer<T, I> {
     this.rHead = 0;
     this.rSize = 0;
     this.rMask = 15;
+    if (this.sSize !== 0) {
+      this.sVals = packed<T>(this.sMask + 1, EMPTY);
+      this.sSize = 0;
+    }
     this.arrivalSeqs?.clear();
     this.arrivalTimes?.clear();
     this.waiting?.clear();
@@ -212,7 +280,7 @@ export class ReorderBuffer<T, I> {
   private matched(id: I, value: T): void {
     this.advance(id);
     this.output.next(value);
-    if (this.hSize + this.rSize !== 0) this.releaseRun();
+    if (this.hSize + this.rSize + this.sSize !== 0) this.releaseRun();
   }
 
   private late(value: T, id: I, expected: I): void {
@@ -221,12 +289,21 @@ export class ReorderBuffer<T, I> {
   }
 
   private early(id: I, value: T, now: number): void {
+    if (this.slotState >= SLOTS_READY) {
+      if (this.slotState === SLOTS_ACTIVE || (this.hSize + this.rSize === 0 && this.activateSlots())) {
+        if (this.slotInsert(id as number, value)) {
+          if (this.sSize > this.maxBounded) this.skipGap('overflow');
+          return;
+        }
+      }
+    }
     this.insert(id, value, now);
     if (this.hSize + this.rSize > this.maxBounded) this.skipGap('overflow');
   }
 
   /** Gives up on the ids below the smallest buffered one, then releases the run that starts there. */
   private skipGap(reason: GapReason): void {
+    if (this.slotState === SLOTS_ACTIVE) return this.skipSlotGap(reason);
     const smallest = this.rSize !== 0 && (this.hSize === 0 || this.runFirst()) ? this.rIds[this.rHead] : this.hIds[0];
     const from = this.expectedId;
     if (this.natural ? lt(from, smallest) : this.compare(smallest, from) > 0) {
@@ -242,6 +319,7 @@ export class ReorderBuffer<T, I> {
    * `nextId` stepped over) and leaves as late.
    */
   private releaseRun(): void {
+    if (this.slotState === SLOTS_ACTIVE) return this.releaseSlots();
     const epoch = this.epoch;
     for (;;) {
       let fromRun: boolean;
@@ -283,11 +361,137 @@ export class ReorderBuffer<T, I> {
 
   private advance(id: I): void {
     const next = this.nextId(id);
+    // slot mode, verified: the step holds (then `next` is a number after `id`), and the slot of `id` is
+    // empty (an element equal to the expected id can only be there when an `onGap` hook re-entered with a
+    // duplicate; the general structure then releases it as late)
+    if (
+      this.slotState === SLOTS_ACTIVE &&
+      (next as number) === (id as number) + this.step &&
+      (next as number) <= Number.MAX_SAFE_INTEGER - this.slotSpan &&
+      this.sVals[this.sHead] === EMPTY
+    ) {
+      this.expectedId = next;
+      this.sHead = (this.sHead + 1) & this.sMask;
+    } else this.checkedAdvance(id, next);
+  }
+
+  /** {@link ReorderBuffer.advance} outside the slot fast path: checks `next`, learns or verifies the step. */
+  private checkedAdvance(id: I, next: I): void {
     if (this.natural) {
       if (typeof next !== this.idType || next !== next) wrongId(this.idType!, 'nextId', next, id);
       if (!lt(id, next)) notAfter(id, next);
     } else if (!(this.compare(next, id) > 0)) notAfter(id, next);
+    if (this.slotState !== SLOTS_OFF) this.learnStep(id as number, next as number);
     this.expectedId = next;
+  }
+
+  /**
+   * Learns the step from the first `nextId` call, then verifies it on every later one (in slot mode a
+   * call that breaks it moves the buffered elements to the general structure, relative to `id`, the
+   * expected id they were placed against). `next` has passed the natural-order checks.
+   */
+  private learnStep(id: number, next: number): void {
+    if (this.slotState === SLOTS_LEARNING) {
+      const step = next - id;
+      if (Number.isSafeInteger(id) && Number.isSafeInteger(next) && Number.isSafeInteger(step) && step >= 1) {
+        let slots = 64;
+        while (slots < 4 * this.maxBounded && slots < MAX_SLOTS) slots *= 2;
+        const limit = Number.MAX_SAFE_INTEGER - slots * step;
+        if (limit > next) {
+          this.step = step;
+          this.slotSpan = slots * step;
+          this.sMask = slots - 1;
+          this.slotState = SLOTS_READY;
+          if (this.hSize + this.rSize === 0) this.activateSlots(next);
+          return;
+        }
+      }
+      this.slotState = SLOTS_OFF;
+    } else if (this.slotState === SLOTS_ACTIVE) this.leaveSlots(id);
+    else if (next !== id + this.step || !(next <= Number.MAX_SAFE_INTEGER - this.slotSpan)) this.slotState = SLOTS_OFF;
+  }
+
+  /** Switches to slot mode (the general structure is empty), if the expected id allows it. */
+  private activateSlots(expected = this.expectedId as number): boolean {
+    if (!Number.isSafeInteger(expected) || !(expected <= Number.MAX_SAFE_INTEGER - this.slotSpan)) {
+      this.slotState = SLOTS_OFF;
+      return false;
+    }
+    if (this.sVals.length === 0) this.sVals = packed<T>(this.sMask + 1, EMPTY);
+    this.sHead = 0;
+    this.slotState = SLOTS_ACTIVE;
+    return true;
+  }
+
+  /** Puts an early element (id above the expected one) in its slot; else leaves slot mode and returns false. */
+  private slotInsert(id: number, value: T): boolean {
+    const k = (id - (this.expectedId as number)) / this.step;
+    if ((k | 0) === k && k >= 1 && k <= this.sMask) {
+      const at = (this.sHead + k) & this.sMask;
+      if (this.sVals[at] === EMPTY) {
+        this.sVals[at] = value;
+        this.sSize++;
+        return true;
+      }
+    }
+    this.leaveSlots(this.expectedId as number);
+    return false;
+  }
+
+  /**
+   * Moves the buffered elements from the slots to the general structure (slot `sHead` standing for
+   * `base`), in id order, and turns the fast path off for good.
+   */
+  private leaveSlots(base: number): void {
+    this.slotState = SLOTS_OFF;
+    const vals = this.sVals;
+    const mask = this.sMask;
+    const step = this.step;
+    let left = this.sSize;
+    this.sSize = 0;
+    for (let k = 0; left !== 0 && k <= mask; k++) {
+      const at = (this.sHead + k) & mask;
+      const value = vals[at];
+      if (value === EMPTY) continue;
+      vals[at] = EMPTY as T;
+      left--;
+      const id = (base + k * step) as I;
+      const seq = this.seq++;
+      if (!this.insertInRun(id, value, seq)) this.pushHeap(id, value, seq);
+    }
+    this.sVals = [];
+  }
+
+  /** {@link ReorderBuffer.skipGap} in slot mode (something is buffered). */
+  private skipSlotGap(reason: GapReason): void {
+    const vals = this.sVals;
+    const mask = this.sMask;
+    let k = 1;
+    while (vals[(this.sHead + k) & mask] === EMPTY) k++;
+    const from = this.expectedId as number;
+    const smallest = from + k * this.step;
+    this.expectedId = smallest as I;
+    this.sHead = (this.sHead + k) & mask;
+    if (smallest > Number.MAX_SAFE_INTEGER - this.slotSpan) this.leaveSlots(smallest);
+    this.onGap?.(from as I, smallest as I, reason);
+    this.releaseRun();
+  }
+
+  /** {@link ReorderBuffer.releaseRun} in slot mode: no buffered id is below the expected one. */
+  private releaseSlots(): void {
+    const epoch = this.epoch;
+    while (this.slotState === SLOTS_ACTIVE) {
+      const vals = this.sVals;
+      const at = this.sHead;
+      const value = vals[at];
+      if (value === EMPTY) return;
+      vals[at] = EMPTY;
+      this.sSize--;
+      this.advance(this.expectedId);
+      this.output.next(value);
+      if (epoch !== this.epoch) return; // cleared during the emission (teardown)
+    }
+    this.releaseRun(); // slot mode was left during the run: go on with the general structure
   }
 
   /** Whether the run's head comes before the heap's top (both non-empty). */
