@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const dir = join(__dirname, 'suites');
   // Runs from the tsc build (temp/bench-build): tsx's esbuild transform adds a defineProperty per closure
   // (keepNames), which would penalise this package's source but not RxJS's prebuilt dist.
-  const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && f.includes(filter)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && f.includes(filter))
+    .sort();
   console.log(`# rxjs-lanes benchmarks — node ${process.version}, ${new Date().toISOString()}`);
   for (const file of files) {
     const suite = (await import(join(dir, file))) as { run: () => Promise<void> };

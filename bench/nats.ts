@@ -79,23 +79,23 @@ const PLAIN_PREFETCH = 100;
 const adapterPartitioned =
   (window: number): Case =>
   async (consumer, n, work) => {
-  const valve = new Valve();
-  await lastValueFrom(
-    fromJetStream(consumer, { window, valve, awaitPending: false }).pipe(
-      mapAsyncPartitioned({
-        parallelism: PARALLELISM,
-        perPartition: 1,
-        partitioner: (d) => d.subject,
-        valve,
-        project: async (d) => {
-          await work();
-          d.ack();
-        },
-      }),
-      take(n),
-    ),
-  );
-};
+    const valve = new Valve();
+    await lastValueFrom(
+      fromJetStream(consumer, { window, valve, awaitPending: false }).pipe(
+        mapAsyncPartitioned({
+          parallelism: PARALLELISM,
+          perPartition: 1,
+          partitioner: (d) => d.subject,
+          valve,
+          project: async (d) => {
+            await work();
+            d.ack();
+          },
+        }),
+        take(n),
+      ),
+    );
+  };
 
 /** consumeJetStream: the handler convenience (mapAsyncPartitionedUnordered inside, settles for you). */
 const adapterConsume =
@@ -106,7 +106,15 @@ const adapterConsume =
     );
   };
 
-async function measure(ctx: Ctx, stream: string, name: string, run: Case, n: number, work: () => void | Promise<void>, rounds: number): Promise<Timing> {
+async function measure(
+  ctx: Ctx,
+  stream: string,
+  name: string,
+  run: Case,
+  n: number,
+  work: () => void | Promise<void>,
+  rounds: number,
+): Promise<Timing> {
   let best = Infinity;
   for (let round = 0; round <= rounds; round++) {
     const { consumer, remove } = await freshConsumer(ctx, stream);
@@ -139,25 +147,83 @@ async function main(): Promise<void> {
     nc = await connect({ servers: server.url, reconnect: false });
     const ctx: Ctx = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
     line(`# rxjs-lanes JetStream benchmark — node ${process.version}, nats-server ${nc.info?.version}, ${new Date().toISOString()}`);
-    line(`${KEYS} keys (round-robin subjects), parallelism ${PARALLELISM}, perPartition 1, window ${PARALLELISM}; best of ${rounds} after a warm-up`);
+    line(
+      `${KEYS} keys (round-robin subjects), parallelism ${PARALLELISM}, perPartition 1, window ${PARALLELISM}; best of ${rounds} after a warm-up`,
+    );
     await publish(ctx, 'FAST', FAST_N);
     await publish(ctx, 'SLOW', SLOW_N);
 
     const fastPlain = await measure(ctx, 'FAST', 'plain consume loop', plainLoop, FAST_N, noop, rounds);
-    const fastPart = await measure(ctx, 'FAST', 'fromJetStream + mapAsyncPartitioned', adapterPartitioned(PARALLELISM), FAST_N, noop, rounds);
-    const fastPartPrefetch = await measure(ctx, 'FAST', `fromJetStream (window ${PLAIN_PREFETCH}, the loop's prefetch) + mapAsyncPartitioned`, adapterPartitioned(PLAIN_PREFETCH), FAST_N, noop, rounds);
+    const fastPart = await measure(
+      ctx,
+      'FAST',
+      'fromJetStream + mapAsyncPartitioned',
+      adapterPartitioned(PARALLELISM),
+      FAST_N,
+      noop,
+      rounds,
+    );
+    const fastPartPrefetch = await measure(
+      ctx,
+      'FAST',
+      `fromJetStream (window ${PLAIN_PREFETCH}, the loop's prefetch) + mapAsyncPartitioned`,
+      adapterPartitioned(PLAIN_PREFETCH),
+      FAST_N,
+      noop,
+      rounds,
+    );
     const fastConsume = await measure(ctx, 'FAST', 'consumeJetStream', adapterConsume(PARALLELISM), FAST_N, noop, rounds);
-    const fastWide = await measure(ctx, 'FAST', `consumeJetStream, window ${2 * PARALLELISM}`, adapterConsume(2 * PARALLELISM), FAST_N, noop, rounds);
-    table(`no-op handler, ${FAST_N.toLocaleString('en-US')} messages (target ≥ 0.80×)`, [fastPlain, fastPart, fastPartPrefetch, fastConsume, fastWide], fastPlain);
+    const fastWide = await measure(
+      ctx,
+      'FAST',
+      `consumeJetStream, window ${2 * PARALLELISM}`,
+      adapterConsume(2 * PARALLELISM),
+      FAST_N,
+      noop,
+      rounds,
+    );
+    table(
+      `no-op handler, ${FAST_N.toLocaleString('en-US')} messages (target ≥ 0.80×)`,
+      [fastPlain, fastPart, fastPartPrefetch, fastConsume, fastWide],
+      fastPlain,
+    );
 
     const work = () => sleep(SLOW_MS);
     const slowPlain = await measure(ctx, 'SLOW', 'plain consume loop', plainLoop, SLOW_PLAIN_N, work, rounds);
-    const slowPart = await measure(ctx, 'SLOW', 'fromJetStream + mapAsyncPartitioned', adapterPartitioned(PARALLELISM), SLOW_N, work, rounds);
-    const slowPartWide = await measure(ctx, 'SLOW', `fromJetStream (window ${2 * PARALLELISM}) + mapAsyncPartitioned`, adapterPartitioned(2 * PARALLELISM), SLOW_N, work, rounds);
+    const slowPart = await measure(
+      ctx,
+      'SLOW',
+      'fromJetStream + mapAsyncPartitioned',
+      adapterPartitioned(PARALLELISM),
+      SLOW_N,
+      work,
+      rounds,
+    );
+    const slowPartWide = await measure(
+      ctx,
+      'SLOW',
+      `fromJetStream (window ${2 * PARALLELISM}) + mapAsyncPartitioned`,
+      adapterPartitioned(2 * PARALLELISM),
+      SLOW_N,
+      work,
+      rounds,
+    );
     const slowConsume = await measure(ctx, 'SLOW', 'consumeJetStream', adapterConsume(PARALLELISM), SLOW_N, work, rounds);
-    const slowWide = await measure(ctx, 'SLOW', `consumeJetStream, window ${2 * PARALLELISM}`, adapterConsume(2 * PARALLELISM), SLOW_N, work, rounds);
+    const slowWide = await measure(
+      ctx,
+      'SLOW',
+      `consumeJetStream, window ${2 * PARALLELISM}`,
+      adapterConsume(2 * PARALLELISM),
+      SLOW_N,
+      work,
+      rounds,
+    );
     const timers = await measureTimers(SLOW_N, work);
-    table(`${SLOW_MS} ms handler (setTimeout), ideal speed-up ${Math.min(PARALLELISM, KEYS)}×`, [slowPlain, slowPart, slowPartWide, slowConsume, slowWide, timers], slowPlain);
+    table(
+      `${SLOW_MS} ms handler (setTimeout), ideal speed-up ${Math.min(PARALLELISM, KEYS)}×`,
+      [slowPlain, slowPart, slowPartWide, slowConsume, slowWide, timers],
+      slowPlain,
+    );
   } finally {
     await nc?.close().catch(noop);
     await server.stop();

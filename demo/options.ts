@@ -98,7 +98,9 @@ export function parseOptions(argv: readonly string[], env: Env = {}): DemoOption
   const sweepSource = pick(values.sweep, 'DEMO_SWEEP');
   if (values['no-sweep'] === true || sweepSource?.[1].trim() === 'none') sweep = [];
   else if (sweepSource !== undefined) {
-    sweep = sweepSource[1].split(',').map((part) => number(sweepSource[0], part, (n) => n >= 0 && n <= 1000, 'a comma-separated list of ms from 0 to 1000'));
+    sweep = sweepSource[1]
+      .split(',')
+      .map((part) => number(sweepSource[0], part, (n) => n >= 0 && n <= 1000, 'a comma-separated list of ms from 0 to 1000'));
   }
   return { settings, sweep, help: values.help === true };
 }

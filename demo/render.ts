@@ -90,7 +90,11 @@ export function table(columns: readonly Column[], rows: readonly (readonly strin
 const yes = (held: boolean, style: Style): string => (held ? style.good('✓ held') : style.bad('✗ broken'));
 
 /** The main table: one row per approach. Concurrency above mapAsyncPartitioned's bounds is shown in red. */
-export function resultsTable(results: readonly ApproachResult[], bounds: Pick<DemoSettings, 'parallelism' | 'perPartition'>, style: Style): string {
+export function resultsTable(
+  results: readonly ApproachResult[],
+  bounds: Pick<DemoSettings, 'parallelism' | 'perPartition'>,
+  style: Style,
+): string {
   const { parallelism, perPartition } = bounds;
   const columns: Column[] = [
     { header: 'approach', align: 'left' },
@@ -192,7 +196,9 @@ export function progress(
       const next = Math.floor((run.emitted / run.total) * 4);
       if (next > milestone && run.emitted < run.total && performance.now() - run.startedAt >= milestonesAfterMs) {
         milestone = next;
-        out.write(`  ${label(run)} ${String(Math.floor((run.emitted / run.total) * 100)).padStart(3)} %  ${int(run.emitted)}/${int(run.total)}  ${elapsed(run)}\n`);
+        out.write(
+          `  ${label(run)} ${String(Math.floor((run.emitted / run.total) * 100)).padStart(3)} %  ${int(run.emitted)}/${int(run.total)}  ${elapsed(run)}\n`,
+        );
       }
     },
     onEnd(run, result) {

@@ -10,7 +10,10 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 tsc('--outDir dist/esm --declaration false --declarationMap false');
 tsc('--outDir dist/cjs --module CommonJS --declaration false --declarationMap false');
 tsc('--outDir dist/types --emitDeclarationOnly');
-for (const [dir, type] of [['esm', 'module'], ['cjs', 'commonjs']]) {
+for (const [dir, type] of [
+  ['esm', 'module'],
+  ['cjs', 'commonjs'],
+]) {
   mkdirSync(join(root, 'dist', dir), { recursive: true });
   writeFileSync(join(root, 'dist', dir, 'package.json'), JSON.stringify({ type }) + '\n');
 }

@@ -66,8 +66,7 @@ export type BatchHandler<T, K, R> = (
  * @public
  */
 export type BatchSettlement<T, K, R> =
-  | { value: T; lane: K; ok: true; result: R }
-  | { value: T; lane: K; ok: false; error: BatchResultCountError };
+  { value: T; lane: K; ok: true; result: R } | { value: T; lane: K; ok: false; error: BatchResultCountError };
 
 /**
  * A diagnostic of {@link batchByLane}: something wrong that does not fail the output.

@@ -197,9 +197,15 @@ export function boundedOrdering<T, I>(
   if (options.compare !== undefined) checkFunction(OPERATOR, 'compare', options.compare);
   if (maxWait !== undefined) {
     if (typeof maxWait !== 'number') throw new TypeError(`${OPERATOR}: maxWait must be a number, got ${describe(maxWait)}`);
-    if (!(maxWait >= 0)) throw new RangeError(`${OPERATOR}: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got ${describe(maxWait)}`);
+    if (!(maxWait >= 0))
+      throw new RangeError(`${OPERATOR}: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got ${describe(maxWait)}`);
   }
-  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.now !== 'function' || typeof scheduler.schedule !== 'function') {
+  if (
+    typeof scheduler !== 'object' ||
+    scheduler === null ||
+    typeof scheduler.now !== 'function' ||
+    typeof scheduler.schedule !== 'function'
+  ) {
     throw new TypeError(`${OPERATOR}: scheduler must be a SchedulerLike (now and schedule), got ${describe(scheduler)}`);
   }
   if (onGap !== undefined) checkFunction(OPERATOR, 'onGap', onGap);
@@ -316,7 +322,8 @@ function naturalCompare(a: unknown, b: unknown): number {
  */
 function naturalType(initialId: unknown): 'number' | 'bigint' | 'string' {
   const type = typeof initialId;
-  if ((type === 'number' && !Number.isNaN(initialId)) || type === 'bigint' || type === 'string') return type as 'number' | 'bigint' | 'string';
+  if ((type === 'number' && !Number.isNaN(initialId)) || type === 'bigint' || type === 'string')
+    return type as 'number' | 'bigint' | 'string';
   throw new TypeError(
     `${OPERATOR}: initialId must be a number (not NaN), a bigint or a string to use the natural order, ` +
       `got ${describe(initialId)}; pass compare to order other ids`,

@@ -46,7 +46,13 @@ export async function run(): Promise<void> {
   const N = 1_000_000;
   const fetches = chunked(N, 500);
   const rxjs = await time('groupBy+bufferCount+concatMap', N, () =>
-    drain(range(0, N).pipe(groupBy(key), mergeMap((group) => group.pipe(bufferCount(SIZE), concatMap(handler)))), N),
+    drain(
+      range(0, N).pipe(
+        groupBy(key),
+        mergeMap((group) => group.pipe(bufferCount(SIZE), concatMap(handler))),
+      ),
+      N,
+    ),
   );
   const ordered = await time('batchByLane (ordered)', N, () => drain(range(0, N).pipe(batchByLane({ key, size: SIZE }, handler)), N));
   const unordered = await time('batchByLane (unordered)', N, () =>

@@ -121,7 +121,11 @@ export async function run(): Promise<void> {
     ],
     ROUNDS,
   );
-  table(`boundedOrdering — ${N.toLocaleString('en-US')} ids, local shuffle (max displacement ${maxDisplacement(local)})`, [mapLocal, ordered64, ordered64InOrder, ordered64General], mapLocal);
+  table(
+    `boundedOrdering — ${N.toLocaleString('en-US')} ids, local shuffle (max displacement ${maxDisplacement(local)})`,
+    [mapLocal, ordered64, ordered64InOrder, ordered64General],
+    mapLocal,
+  );
 
   const blockCases = await compare(
     [

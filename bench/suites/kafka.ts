@@ -75,12 +75,22 @@ async function kafkajsDecodeMicros(): Promise<number> {
   const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
     RecordBatch: (options: { records: unknown[]; lastOffsetDelta: number }) => Promise<{ buffer: Buffer }>;
   };
-  const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (options: { offsetDelta: number; key: Buffer; value: Buffer }) => unknown;
+  const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (options: {
+    offsetDelta: number;
+    key: Buffer;
+    value: Buffer;
+  }) => unknown;
   const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (decoder: unknown) => Promise<{ records: unknown[] }>;
   const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => unknown;
-  const KafkajsBatch = require('kafkajs/src/consumer/batch') as new (topic: string, fetchedOffset: string, data: unknown) => { messages: unknown[] };
+  const KafkajsBatch = require('kafkajs/src/consumer/batch') as new (
+    topic: string,
+    fetchedOffset: string,
+    data: unknown,
+  ) => { messages: unknown[] };
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const records = Array.from({ length: 100 }, (_, i) => Record({ offsetDelta: i, key: Buffer.from(`key-${i % 1000}`), value: Buffer.from(`value-${i}`) }));
+  const records = Array.from({ length: 100 }, (_, i) =>
+    Record({ offsetDelta: i, key: Buffer.from(`key-${i % 1000}`), value: Buffer.from(`value-${i}`) }),
+  );
   const { buffer } = await RecordBatch({ records, lastOffsetDelta: 99 });
   const decode = async () => {
     for (let i = 0; i < 1000; i++) {
@@ -104,7 +114,11 @@ export async function run(): Promise<void> {
   const eachMessage = await time('kafkajs eachMessage (4 partitions at once)', 100_000, () => kafkajsEachMessage(big, 100_000, noop));
   const ours = await time('consumeKafka(parallelism 32, perKey 1)', 100_000, () => lanes(big, 100_000, noop));
   table('overhead: 100,000 messages, 4 partitions, 1,000 keys, no-op async handler', [eachMessage, ours], eachMessage);
-  verdict('consumeKafka / eachMessage, no-op handler', perSecond(ours) / perSecond(eachMessage), 'none set for Kafka; JetStream\'s is ≥ 0.8× against a real server');
+  verdict(
+    'consumeKafka / eachMessage, no-op handler',
+    perSecond(ours) / perSecond(eachMessage),
+    "none set for Kafka; JetStream's is ≥ 0.8× against a real server",
+  );
   const decode = await kafkajsDecodeMicros();
   const perMessage = (t: { ms: number; elements: number }) => (t.ms * 1000) / t.elements;
   line(

@@ -11,13 +11,28 @@ async function promiseInners(): Promise<void> {
   const n = 1_000_000;
   const keys = 1_000;
   const partitioned = (count: number) => () =>
-    drain(range(0, count).pipe(mapAsyncPartitioned(10, 1, (x) => x % keys, (x) => Promise.resolve(x))));
+    drain(
+      range(0, count).pipe(
+        mapAsyncPartitioned(
+          10,
+          1,
+          (x) => x % keys,
+          (x) => Promise.resolve(x),
+        ),
+      ),
+    );
   const [ours, grouped, floor, tenth] = await compare([
     { name: 'mapAsyncPartitioned(10, 1)', elements: n, fn: partitioned(n) },
     {
       name: 'groupBy + concatMap',
       elements: n,
-      fn: () => drain(range(0, n).pipe(groupBy((x) => x % keys), mergeMap((group) => group.pipe(concatMap((x) => Promise.resolve(x)))))),
+      fn: () =>
+        drain(
+          range(0, n).pipe(
+            groupBy((x) => x % keys),
+            mergeMap((group) => group.pipe(concatMap((x) => Promise.resolve(x)))),
+          ),
+        ),
     },
     {
       name: 'loop, 10 Promises in flight',
@@ -35,15 +50,34 @@ async function promiseInners(): Promise<void> {
   table('1,000,000 elements, 1,000 keys, Promise.resolve inners (target ≥ 2× groupBy + concatMap)', [ours, grouped, floor], grouped);
 
   const ratio = ours.ms / tenth.ms;
-  line(`Linearity: 10× the elements took ${ratio.toFixed(2)}× the time (target ≤ 11×): ${tenth.ms.toFixed(0)} ms → ${ours.ms.toFixed(0)} ms`);
+  line(
+    `Linearity: 10× the elements took ${ratio.toFixed(2)}× the time (target ≤ 11×): ${tenth.ms.toFixed(0)} ms → ${ours.ms.toFixed(0)} ms`,
+  );
 }
 
 async function observableInners(): Promise<void> {
   const n = 1_000_000;
-  const [ours, merge] = await compare([
-    { name: 'mapAsyncPartitioned(10, 1)', elements: n, fn: () => drain(range(0, n).pipe(mapAsyncPartitioned(10, 1, (x) => x % 1_000, (x) => of(x)))) },
-    { name: 'mergeMap(fn, 10)', elements: n, fn: () => drain(range(0, n).pipe(mergeMap((x) => of(x), 10))) },
-  ], 7);
+  const [ours, merge] = await compare(
+    [
+      {
+        name: 'mapAsyncPartitioned(10, 1)',
+        elements: n,
+        fn: () =>
+          drain(
+            range(0, n).pipe(
+              mapAsyncPartitioned(
+                10,
+                1,
+                (x) => x % 1_000,
+                (x) => of(x),
+              ),
+            ),
+          ),
+      },
+      { name: 'mergeMap(fn, 10)', elements: n, fn: () => drain(range(0, n).pipe(mergeMap((x) => of(x), 10))) },
+    ],
+    7,
+  );
   table('1,000,000 elements, of(x) inners (target ≥ 0.8× mergeMap, which keeps no order)', [ours, merge], merge);
 }
 
@@ -52,11 +86,23 @@ async function latencyHiding(): Promise<void> {
   const keys = 100;
   const remote = (x: number) => timer(2).pipe(map(() => x));
   const sequentialCount = 500; // concatMap runs one 2 ms call at a time: its rate is measured on fewer elements
-  const [ours, merge] = await compare([
-    { name: 'mapAsyncPartitioned(100, 1)', elements: n, fn: () => drain(range(0, n).pipe(mapAsyncPartitioned(100, 1, (x) => x % keys, remote))) },
-    { name: 'mergeMap(fn, 100)', elements: n, fn: () => drain(range(0, n).pipe(mergeMap(remote, 100))) },
-  ], 3);
-  const sequential = await time(`concatMap (${sequentialCount} elements)`, sequentialCount, () => drain(range(0, sequentialCount).pipe(concatMap(remote))), 1);
+  const [ours, merge] = await compare(
+    [
+      {
+        name: 'mapAsyncPartitioned(100, 1)',
+        elements: n,
+        fn: () => drain(range(0, n).pipe(mapAsyncPartitioned(100, 1, (x) => x % keys, remote))),
+      },
+      { name: 'mergeMap(fn, 100)', elements: n, fn: () => drain(range(0, n).pipe(mergeMap(remote, 100))) },
+    ],
+    3,
+  );
+  const sequential = await time(
+    `concatMap (${sequentialCount} elements)`,
+    sequentialCount,
+    () => drain(range(0, sequentialCount).pipe(concatMap(remote))),
+    1,
+  );
   table('Latency hiding: 10,000 elements over 100 keys, a 2 ms timer each (target ≥ 0.95× mergeMap)', [ours, merge, sequential], merge);
   line(`Speed-up over concatMap: ${(perSecond(ours) / perSecond(sequential)).toFixed(1)}×`);
 }
@@ -70,9 +116,20 @@ function heapMB(): number {
 async function memory(): Promise<void> {
   const n = 1_000_000;
   const before = heapMB();
-  await drain(range(0, n).pipe(mapAsyncPartitioned(10, 1, (x) => `key-${x}`, (x) => Promise.resolve(x))));
+  await drain(
+    range(0, n).pipe(
+      mapAsyncPartitioned(
+        10,
+        1,
+        (x) => `key-${x}`,
+        (x) => Promise.resolve(x),
+      ),
+    ),
+  );
   const after = heapMB();
-  line(`\nMemory: 1,000,000 distinct keys — heap ${before.toFixed(1)} MB before, ${after.toFixed(1)} MB after completion and GC (Δ ${(after - before).toFixed(1)} MB)`);
+  line(
+    `\nMemory: 1,000,000 distinct keys — heap ${before.toFixed(1)} MB before, ${after.toFixed(1)} MB after completion and GC (Δ ${(after - before).toFixed(1)} MB)`,
+  );
 
   const parallelism = 16;
   const valve = new Valve();

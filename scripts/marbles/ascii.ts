@@ -12,7 +12,7 @@ export function timelineMarbles(timeline: Timeline): string {
   const events = timeline.marbles.map((m) => ({ frame: m.frame, token: m.label }));
   if (timeline.end !== null) events.push({ frame: timeline.end.frame, token: timeline.end.kind === 'complete' ? '|' : '#' });
   let out = '';
-  for (let i = 0; i < events.length; ) {
+  for (let i = 0; i < events.length;) {
     const frame = events[i].frame;
     const tokens: string[] = [];
     for (; i < events.length && events[i].frame === frame; i++) {

@@ -111,7 +111,13 @@ export function captureAsyncMap(scenario: AsyncMapScenario): Diagram {
       if (run === undefined) throw new Error(`work(${element.id}) called for an element that never arrived`);
       const marbles = scenario.inner[element.id];
       if (marbles === undefined) throw new Error(`scenario ${scenario.name}: no inner for ${element.id}`);
-      return instrument(now, run, () => cold<string>(marbles, undefined, new Error(`inner ${element.id} failed`)), (v) => v, element.key || undefined);
+      return instrument(
+        now,
+        run,
+        () => cold<string>(marbles, undefined, new Error(`inner ${element.id} failed`)),
+        (v) => v,
+        element.key || undefined,
+      );
     };
     cold<Element>(scenario.source, values)
       .pipe(
@@ -168,7 +174,6 @@ export function captureAsyncMap(scenario: AsyncMapScenario): Diagram {
     asciiRows: true,
   };
 }
-
 
 export interface BoundedOrderingScenario {
   name: string;
@@ -305,7 +310,13 @@ export function captureBatchByLane<In extends Message | readonly Message[]>(scen
       const run = { ids: batch.map((m) => m.id), lane, called: now(), start: null, produced: [], end: null };
       batches.push(run);
       const results = batch.map((m) => m.id.toUpperCase());
-      return instrument(now, run, () => cold(scenario.handler, { r: results }), () => 'r', lane);
+      return instrument(
+        now,
+        run,
+        () => cold(scenario.handler, { r: results }),
+        () => 'r',
+        lane,
+      );
     };
     cold<In>(scenario.source, values)
       .pipe(

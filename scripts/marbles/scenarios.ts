@@ -32,7 +32,13 @@ export const diagrams: DiagramSpec[] = [
         name: 'mapAsyncPartitioned',
         caption: 'mapAsyncPartitioned(4, 1, (v) => v.key, (v) => work(v))',
         summary: 'b waits for a (same key); c runs beside a and finishes first, but is emitted after A and B.',
-        operator: (work) => mapAsyncPartitioned(4, 1, (v) => v.key, (v) => work(v)),
+        operator: (work) =>
+          mapAsyncPartitioned(
+            4,
+            1,
+            (v) => v.key,
+            (v) => work(v),
+          ),
         asciiNotes: {
           source: 'parallelism 4, perPartition 1',
           'a (key x)': "^ a's inner subscribed, ! it emits A, completes",
@@ -52,7 +58,13 @@ export const diagrams: DiagramSpec[] = [
         legend: { wait: partitionedInput.legend.wait, run: partitionedInput.legend.run },
         caption: 'mapAsyncPartitionedUnordered(4, 1, (v) => v.key, (v) => work(v))',
         summary: 'Same input: results come out as they complete; b still starts only after a (same key).',
-        operator: (work) => mapAsyncPartitionedUnordered(4, 1, (v) => v.key, (v) => work(v)),
+        operator: (work) =>
+          mapAsyncPartitionedUnordered(
+            4,
+            1,
+            (v) => v.key,
+            (v) => work(v),
+          ),
         asciiNotes: {
           source: 'parallelism 4, perPartition 1',
           'a (key x)': "^ a's inner subscribed, ! it emits A, completes",
@@ -119,7 +131,8 @@ export const diagrams: DiagramSpec[] = [
       captureBatchByLane({
         name: 'batchByLane',
         caption: 'batchByLane({ key: (m) => m.lane, size: 2, maxWait: 4 }, (batch) => save(batch))',
-        summary: 'Lane x flushes [a,c] at size 2; lane y flushes [b] after maxWait 4; [d] flushes at completion. Settlements in input order.',
+        summary:
+          'Lane x flushes [a,c] at size 2; lane y flushes [b] after maxWait 4; [d] flushes at completion. Settlements in input order.',
         source: '-abc---d--|',
         lanes: { a: 'x', b: 'y', c: 'x', d: 'x' },
         handler: '--(r|)',
@@ -147,8 +160,7 @@ export const diagrams: DiagramSpec[] = [
         arrays: { p: 'abc', q: 'de' },
         lanes: { a: 'x', b: 'y', c: 'x', d: 'y', e: 'x' },
         handler: '--(r|)',
-        operator: (handler) =>
-          batchByLaneFromBatches({ key: (m: Message) => m.lane, size: 2 }, (batch, lane) => handler(batch, lane)),
+        operator: (handler) => batchByLaneFromBatches({ key: (m: Message) => m.lane, size: 2 }, (batch, lane) => handler(batch, lane)),
         legend: { wait: 'buffered in its lane', run: 'handler running (one batch per lane)', held: 'settled, held for input order' },
         asciiNotes: {
           source: 'p = [a,b,c], q = [d,e]; size 2',

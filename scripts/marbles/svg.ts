@@ -82,7 +82,9 @@ export function renderSvg(diagram: Diagram): string {
   diagram.rows.forEach((row, i) => drawRow(push, row, yFirstRow + i * ROW, x, colour));
   drawTimeline(push, 'output', diagram.output, yOutput, x, colour);
   for (const { frame, text } of diagram.callouts ?? []) {
-    push(`<line x1="${n(x(frame))}" y1="${yOutput + R + 12}" x2="${n(x(frame))}" y2="${yOutput + R + 26}" stroke="${NOTE}" stroke-width="1.5"/>`);
+    push(
+      `<line x1="${n(x(frame))}" y1="${yOutput + R + 12}" x2="${n(x(frame))}" y2="${yOutput + R + 26}" stroke="${NOTE}" stroke-width="1.5"/>`,
+    );
     push(
       `<text x="${n(x(frame))}" y="${yOutput + R + 40}" text-anchor="middle" font-family="${FONT}" font-size="12" font-weight="600" fill="${NOTE}">${esc(text)}</text>`,
     );
@@ -132,9 +134,7 @@ function drawTimeline(push: Push, label: string, timeline: Timeline, y: number, 
     const values = events.filter((e) => 'label' in e).length;
     if (values > 1) {
       const last = cx0 + (values - 1) * (2 * R + 2);
-      push(
-        `<path d="M ${n(cx0 - R)} ${y + R + 6} v 4 H ${n(last + R)} v -4" fill="none" stroke="${MUTED}" stroke-width="1"/>`,
-      );
+      push(`<path d="M ${n(cx0 - R)} ${y + R + 6} v 4 H ${n(last + R)} v -4" fill="none" stroke="${MUTED}" stroke-width="1"/>`);
     }
     events.forEach((event, i) => {
       const cx = cx0 + i * (2 * R + 2);
@@ -160,7 +160,9 @@ function marble(push: Push, cx: number, cy: number, r: number, m: Marble, [fill,
   if (text.length > 1) {
     // A pill wide enough for the text, starting at the frame (like the first marble of a group).
     const w = Math.round(text.length * size * 0.62 + 12);
-    push(`<rect x="${n(cx - r)}" y="${cy - r}" width="${w}" height="${2 * r}" rx="${r}" fill="${fill}" stroke="${stroke}" stroke-width="2"/>`);
+    push(
+      `<rect x="${n(cx - r)}" y="${cy - r}" width="${w}" height="${2 * r}" rx="${r}" fill="${fill}" stroke="${stroke}" stroke-width="2"/>`,
+    );
     push(
       `<text x="${n(cx - r + w / 2)}" y="${n(cy + size * 0.36)}" text-anchor="middle" font-family="${FONT}" font-size="${size}" font-weight="700" fill="${INK}">${esc(text)}</text>`,
     );
@@ -225,7 +227,11 @@ function legendItems(diagram: Diagram, colour: Colour): LegendItem[][] {
   };
   for (const key of diagram.keys) {
     const [fill, stroke] = colour(key);
-    entry(12, (x, y) => `<circle cx="${x + 6}" cy="${y}" r="6" fill="${fill}" stroke="${stroke}" stroke-width="2"/>`, `${diagram.keyNoun ?? 'key'} ${key}`);
+    entry(
+      12,
+      (x, y) => `<circle cx="${x + 6}" cy="${y}" r="6" fill="${fill}" stroke="${stroke}" stroke-width="2"/>`,
+      `${diagram.keyNoun ?? 'key'} ${key}`,
+    );
   }
   for (const style of ['wait', 'run', 'held'] as const) {
     const label = diagram.legend[style];

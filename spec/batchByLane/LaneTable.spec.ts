@@ -6,7 +6,14 @@ type Msg = { key: string; n: number };
 type Table = LaneTable<Msg, string, number>;
 
 function table(options: Partial<LaneTableOptions<Msg, string, number>> = {}): Table {
-  return new LaneTable<Msg, string, number>({ operator: 'test', size: 3, concurrency: Infinity, ordered: true, trackAge: true, ...options });
+  return new LaneTable<Msg, string, number>({
+    operator: 'test',
+    size: 3,
+    concurrency: Infinity,
+    ordered: true,
+    trackAge: true,
+    ...options,
+  });
 }
 
 let counter = 0;
@@ -304,7 +311,10 @@ describe('LaneTable', () => {
           };
           const settle = (i: number, delta: number): void => {
             const [b] = running.splice(i % running.length, 1);
-            t.settle(b!, Array.from({ length: Math.max(0, b!.values.length + delta) }, (_, j) => j));
+            t.settle(
+              b!,
+              Array.from({ length: Math.max(0, b!.values.length + delta) }, (_, j) => j),
+            );
           };
           const oldestBufferedKey = (): string | undefined => {
             const handedCount = new Map<string, number>();

@@ -105,11 +105,18 @@ describe('batchByLane', () => {
       const failed = out[1] as Extract<BatchSettlement<Msg, string, number>, { ok: false }>;
       expect(failed.error).toBeInstanceOf(BatchResultCountError);
       expect(failed.error).toMatchObject({ operator: 'batchByLane', lane: 'a', expected: 3, received: 1, index: 1 });
-      expect(failed.error.message).toBe('batchByLane: the handler returned 1 result(s) for a batch of 3 messages; message 1 of the batch has no result');
+      expect(failed.error.message).toBe(
+        'batchByLane: the handler returned 1 result(s) for a batch of 3 messages; message 1 of the batch has no result',
+      );
     });
 
     it('an empty result array settles every message of the batch with an error', async () => {
-      const out = await lastValueFrom(from(messages(3, ['a'])).pipe(batchByLane({ key: byK, size: 3 }, () => []), toArray()));
+      const out = await lastValueFrom(
+        from(messages(3, ['a'])).pipe(
+          batchByLane({ key: byK, size: 3 }, () => []),
+          toArray(),
+        ),
+      );
       expect(out.map((s) => s.ok)).toEqual([false, false, false]);
     });
 
@@ -146,7 +153,16 @@ describe('batchByLane', () => {
       await expect(
         lastValueFrom(
           from(messages(2, ['a'])).pipe(
-            batchByLane({ key: byK, size: 2, onDiagnostic: () => { throw boom; } }, (b) => [...results(b), 1]),
+            batchByLane(
+              {
+                key: byK,
+                size: 2,
+                onDiagnostic: () => {
+                  throw boom;
+                },
+              },
+              (b) => [...results(b), 1],
+            ),
           ),
         ),
       ).rejects.toBe(boom);
@@ -171,7 +187,12 @@ describe('batchByLane', () => {
       const thenable = (value: number[]): PromiseLike<number[]> => ({
         then: (onOk) => Promise.resolve(value).then(onOk) as never,
       });
-      const out = await lastValueFrom(from(messages(3, ['a'])).pipe(batchByLane({ key: byK, size: 2 }, (b) => thenable(results(b))), toArray()));
+      const out = await lastValueFrom(
+        from(messages(3, ['a'])).pipe(
+          batchByLane({ key: byK, size: 2 }, (b) => thenable(results(b))),
+          toArray(),
+        ),
+      );
       expect(okResults(out)).toEqual([0, 10, 20]);
     });
 
@@ -179,9 +200,7 @@ describe('batchByLane', () => {
       let finalized = 0;
       const out = await lastValueFrom(
         from(messages(4, ['a'])).pipe(
-          batchByLane({ key: byK, size: 2 }, (batch) =>
-            concat(of(results(batch)), of([7, 7]), NEVER).pipe(finalize(() => finalized++)),
-          ),
+          batchByLane({ key: byK, size: 2 }, (batch) => concat(of(results(batch)), of([7, 7]), NEVER).pipe(finalize(() => finalized++))),
           toArray(),
         ),
       );
@@ -225,14 +244,21 @@ describe('batchByLane', () => {
   describe('errors fail the output at once', () => {
     const boom = new Error('boom');
     it.each([
-      ['throws', () => { throw boom; }],
+      [
+        'throws',
+        () => {
+          throw boom;
+        },
+      ],
       ['rejects', () => Promise.reject(boom)],
       ['errors', () => throwError(() => boom)],
     ])('a handler that %s', async (_, handler) => {
       const seen: BatchSettlement<Msg, string, number>[] = [];
       const done = lastValueFrom(
         concat(from(messages(3, ['a', 'b'])), NEVER).pipe(
-          batchByLane({ key: byK, size: 1, maxInFlight: 10 }, (batch, lane) => (lane === 'b' ? (handler as () => never)() : results(batch))),
+          batchByLane({ key: byK, size: 1, maxInFlight: 10 }, (batch, lane) =>
+            lane === 'b' ? (handler as () => never)() : results(batch),
+          ),
           map((s) => (seen.push(s), s)),
         ),
       );
@@ -242,7 +268,21 @@ describe('batchByLane', () => {
 
     it('a throwing key function', async () => {
       const boom = new Error('bad key');
-      await expect(lastValueFrom(from([1, 2]).pipe(batchByLane({ key: () => { throw boom; }, size: 1 }, (b) => b)))).rejects.toBe(boom);
+      await expect(
+        lastValueFrom(
+          from([1, 2]).pipe(
+            batchByLane(
+              {
+                key: () => {
+                  throw boom;
+                },
+                size: 1,
+              },
+              (b) => b,
+            ),
+          ),
+        ),
+      ).rejects.toBe(boom);
     });
 
     it('a source error, even with batches pending', async () => {
@@ -250,7 +290,10 @@ describe('batchByLane', () => {
       let aborted = false;
       await expect(
         lastValueFrom(
-          concat(of(m('a', 0)), throwError(() => boom)).pipe(
+          concat(
+            of(m('a', 0)),
+            throwError(() => boom),
+          ).pipe(
             batchByLane({ key: byK, size: 1 }, (_b, _l, { signal }) => {
               signal.addEventListener('abort', () => (aborted = true));
               return new Promise<number[]>(() => undefined);
@@ -398,7 +441,9 @@ describe('batchByLane', () => {
 
     it('unsubscribing cancels maxWait timers', async () => {
       const handler = jest.fn(results);
-      const sub = concat(of(m('a', 0)), NEVER).pipe(batchByLane({ key: byK, size: 5, maxWait: 5, scheduler: asapScheduler }, handler)).subscribe();
+      const sub = concat(of(m('a', 0)), NEVER)
+        .pipe(batchByLane({ key: byK, size: 5, maxWait: 5, scheduler: asapScheduler }, handler))
+        .subscribe();
       sub.unsubscribe();
       await new Promise((r) => setTimeout(r, 20));
       expect(handler).not.toHaveBeenCalled();
@@ -432,7 +477,10 @@ describe('batchByLane', () => {
       const done = new Promise<void>((resolve, reject) =>
         pullFrom(source(), valve)
           .pipe(
-            batchByLane({ key: byK, size: 3, concurrency: 2, maxInFlight: 12, valve }, (b) => new Promise<number[]>((res) => pending.push(() => res(results(b))))),
+            batchByLane(
+              { key: byK, size: 3, concurrency: 2, maxInFlight: 12, valve },
+              (b) => new Promise<number[]>((res) => pending.push(() => res(results(b)))),
+            ),
           )
           .subscribe({ next: (s) => out.push(s.value.n), error: reject, complete: resolve }),
       );
@@ -457,7 +505,12 @@ describe('batchByLane', () => {
       const input = new Subject<Msg>();
       const pending: (() => void)[] = [];
       input
-        .pipe(batchByLane({ key: byK, size: 2, maxInFlight: 4, valve }, (b) => new Observable<number[]>((s) => void pending.push(() => s.next(results(b))))))
+        .pipe(
+          batchByLane(
+            { key: byK, size: 2, maxInFlight: 4, valve },
+            (b) => new Observable<number[]>((s) => void pending.push(() => s.next(results(b)))),
+          ),
+        )
         .subscribe();
       messages(4, ['a', 'b']).forEach((x) => input.next(x));
       expect(changes).toEqual([false]);
@@ -468,7 +521,9 @@ describe('batchByLane', () => {
     it('a push source beyond maxInFlight + maxQueued fails with QueueOverflowError', async () => {
       await expect(
         lastValueFrom(
-          from(messages(10, ['a'])).pipe(batchByLane({ key: byK, size: 2, maxInFlight: 3, maxQueued: 2 }, () => new Promise<number[]>(() => undefined))),
+          from(messages(10, ['a'])).pipe(
+            batchByLane({ key: byK, size: 2, maxInFlight: 3, maxQueued: 2 }, () => new Promise<number[]>(() => undefined)),
+          ),
         ),
       ).rejects.toBeInstanceOf(QueueOverflowError);
     });

@@ -14,8 +14,15 @@ describe('batchByLaneFromBatches', () => {
     const batches: string[] = [];
     const out = await lastValueFrom(
       from([
-        [{ k: 'a', n: 0 }, { k: 'b', n: 1 }, { k: 'a', n: 2 }],
-        [{ k: 'b', n: 3 }, { k: 'a', n: 4 }],
+        [
+          { k: 'a', n: 0 },
+          { k: 'b', n: 1 },
+          { k: 'a', n: 2 },
+        ],
+        [
+          { k: 'b', n: 3 },
+          { k: 'a', n: 4 },
+        ],
       ]).pipe(
         batchByLaneFromBatches({ key: byK, size: 2 }, (batch, lane) => {
           batches.push(`${lane}:${batch.map((m) => m.n).join(',')}`);
@@ -60,7 +67,12 @@ describe('batchByLaneFromBatches', () => {
   });
 
   it('ignores empty arrays and fails with a TypeError on a value that is not an array', async () => {
-    const out = await lastValueFrom(from([[], [{ k: 'a', n: 0 }], []]).pipe(batchByLaneFromBatches({ key: byK, size: 3 }, (b) => b), toArray()));
+    const out = await lastValueFrom(
+      from([[], [{ k: 'a', n: 0 }], []]).pipe(
+        batchByLaneFromBatches({ key: byK, size: 3 }, (b) => b),
+        toArray(),
+      ),
+    );
     expect(out).toHaveLength(1);
     await expect(
       lastValueFrom(from([{ k: 'a', n: 0 }] as never[]).pipe(batchByLaneFromBatches({ key: byK, size: 3 }, (b) => b))),

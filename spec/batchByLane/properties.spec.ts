@@ -102,7 +102,9 @@ function runVirtual(p: Params, endless: boolean) {
       );
     };
     const units: (Msg | Msg[])[] = p.arrays ? chunks(input, p.chunk) : input;
-    const paced = from(units).pipe(concatMap((u, i) => (p.gaps[i % p.gaps.length] ? timer(p.gaps[i % p.gaps.length]!).pipe(map(() => u)) : of(u))));
+    const paced = from(units).pipe(
+      concatMap((u, i) => (p.gaps[i % p.gaps.length] ? timer(p.gaps[i % p.gaps.length]!).pipe(map(() => u)) : of(u))),
+    );
     const source = endless ? concat(paced, NEVER) : paced;
     const out$ = p.arrays
       ? (source as Observable<Msg[]>).pipe(batchByLaneFromBatches(h.options, handler))
@@ -173,7 +175,9 @@ describe('batchByLane properties', () => {
         };
         const options = { ...h.options, maxWait: undefined };
         let completed = false;
-        const source$ = p.arrays ? from(chunks(input, p.chunk)).pipe(batchByLaneFromBatches(options, handler)) : from(input).pipe(batchByLane(options, handler));
+        const source$ = p.arrays
+          ? from(chunks(input, p.chunk)).pipe(batchByLaneFromBatches(options, handler))
+          : from(input).pipe(batchByLane(options, handler));
         source$.subscribe({ next: h.onSettlement, complete: () => (completed = true) });
         // Each resolution takes a few microtask hops before the next batch is scheduled: drain in rounds.
         for (;;) {

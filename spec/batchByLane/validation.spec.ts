@@ -14,8 +14,18 @@ describe('batchByLane validation (at creation, not on subscribe)', () => {
     ['size Infinity', { key, size: Infinity }, RangeError, 'batchByLane: size must be an integer ≥ 1, got Infinity'],
     ['size "3"', { key, size: '3' }, TypeError, 'batchByLane: size must be a number, got "3"'],
     ['concurrency 0', { key, size: 1, concurrency: 0 }, RangeError, 'batchByLane: concurrency must be an integer ≥ 1 or Infinity, got 0'],
-    ['concurrency NaN', { key, size: 1, concurrency: NaN }, RangeError, 'batchByLane: concurrency must be an integer ≥ 1 or Infinity, got NaN'],
-    ['maxInFlight -1', { key, size: 1, maxInFlight: -1 }, RangeError, 'batchByLane: maxInFlight must be an integer ≥ 1 or Infinity, got -1'],
+    [
+      'concurrency NaN',
+      { key, size: 1, concurrency: NaN },
+      RangeError,
+      'batchByLane: concurrency must be an integer ≥ 1 or Infinity, got NaN',
+    ],
+    [
+      'maxInFlight -1',
+      { key, size: 1, maxInFlight: -1 },
+      RangeError,
+      'batchByLane: maxInFlight must be an integer ≥ 1 or Infinity, got -1',
+    ],
     ['maxInFlight null', { key, size: 1, maxInFlight: null }, TypeError, 'batchByLane: maxInFlight must be a number, got null'],
     ['maxWait -1', { key, size: 1, maxWait: -1 }, RangeError, 'batchByLane: maxWait must be a finite number ≥ 0, got -1'],
     ['maxWait Infinity', { key, size: 1, maxWait: Infinity }, RangeError, 'batchByLane: maxWait must be a finite number ≥ 0, got Infinity'],
@@ -23,7 +33,12 @@ describe('batchByLane validation (at creation, not on subscribe)', () => {
     ['key missing', { size: 1 }, TypeError, 'batchByLane: key must be a function, got undefined'],
     ['key a string', { key: 'id', size: 1 }, TypeError, 'batchByLane: key must be a function, got "id"'],
     ['ordered "yes"', { key, size: 1, ordered: 'yes' }, TypeError, 'batchByLane: ordered must be a boolean, got "yes"'],
-    ['scheduler {}', { key, size: 1, scheduler: {} }, TypeError, 'batchByLane: scheduler must be a SchedulerLike (with schedule and now), got an object'],
+    [
+      'scheduler {}',
+      { key, size: 1, scheduler: {} },
+      TypeError,
+      'batchByLane: scheduler must be a SchedulerLike (with schedule and now), got an object',
+    ],
     ['onDiagnostic 1', { key, size: 1, onDiagnostic: 1 }, TypeError, 'batchByLane: onDiagnostic must be a function, got 1'],
     ['valve {}', { key, size: 1, valve: {} }, TypeError, 'batchByLane: valve must be a Valve, got an object'],
     ['maxQueued -1', { key, size: 1, maxQueued: -1 }, RangeError, 'batchByLane: maxQueued must be an integer ≥ 0 or Infinity, got -1'],
@@ -42,13 +57,26 @@ describe('batchByLane validation (at creation, not on subscribe)', () => {
   it('rejects options that are not an object and a handler that is not a function', () => {
     expect(() => batchByLane(null as never, handler)).toThrow(new TypeError('batchByLane: options must be an object, got null'));
     expect(() => batchByLane([] as never, handler)).toThrow(new TypeError('batchByLane: options must be an object, got an array'));
-    expect(() => batchByLane({ key, size: 1 }, undefined as never)).toThrow(new TypeError('batchByLane: handler must be a function, got undefined'));
+    expect(() => batchByLane({ key, size: 1 }, undefined as never)).toThrow(
+      new TypeError('batchByLane: handler must be a function, got undefined'),
+    );
   });
 
   it('accepts every valid combination, including Infinity bounds and maxWait 0', () => {
     expect(() =>
       batchByLane(
-        { key, size: 1, maxWait: 0, concurrency: Infinity, maxInFlight: Infinity, ordered: false, scheduler: asyncScheduler, onDiagnostic: () => undefined, valve: new Valve(), maxQueued: 0 },
+        {
+          key,
+          size: 1,
+          maxWait: 0,
+          concurrency: Infinity,
+          maxInFlight: Infinity,
+          ordered: false,
+          scheduler: asyncScheduler,
+          onDiagnostic: () => undefined,
+          valve: new Valve(),
+          maxQueued: 0,
+        },
         handler,
       ),
     ).not.toThrow();

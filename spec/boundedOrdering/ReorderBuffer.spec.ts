@@ -178,7 +178,14 @@ describe('ReorderBuffer', () => {
         compare: (a, b) => a - b,
         output: { next: ([, tag]) => out.push(tag) },
       });
-      for (const e of [[3, 'a'], [2, 'b'], [3, 'c'], [3, 'd'], [2, 'e']] as [number, string][]) buffer.offer(e);
+      for (const e of [
+        [3, 'a'],
+        [2, 'b'],
+        [3, 'c'],
+        [3, 'd'],
+        [2, 'e'],
+      ] as [number, string][])
+        buffer.offer(e);
       buffer.flush();
       expect(out).toEqual(['b', 'e', 'a', 'c', 'd']);
     });
@@ -239,7 +246,9 @@ describe('ReorderBuffer', () => {
   describe('errors and re-entrancy', () => {
     it('rejects a nextId that does not move forward', () => {
       const { feed } = make(4, { nextId: (id) => id });
-      expect(() => feed(0)).toThrow(new RangeError('boundedOrdering: nextId must return an id after its argument, but nextId(0) returned 0'));
+      expect(() => feed(0)).toThrow(
+        new RangeError('boundedOrdering: nextId must return an id after its argument, but nextId(0) returned 0'),
+      );
     });
 
     it('an emit that offers more elements (downstream feeding the source) keeps the order', () => {
@@ -398,70 +407,75 @@ describe('ReorderBuffer', () => {
         fc.record({ kind: fc.constant('expire' as const), dt: fc.nat(6) }),
       );
       fc.assert(
-        fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 8 }), (ops, maxBounded, maxWait) => {
-          const ids: number[] = [];
-          const out: number[] = [];
-          const gaps: Gap[] = [];
-          const buffer = new ReorderBuffer<number, number>({
-            maxBounded,
-            initialId: 0,
-            nextId: (id) => id + 1,
-            getId: (pos) => ids[pos],
-            compare: (a, b) => a - b,
-            output: { next: (pos) => out.push(pos) },
-            onGap: (from, to, reason) => gaps.push([from, to, reason]),
-            maxWait,
-          });
-          // the model: the plain rules plus arrival times
-          const mOut: number[] = [];
-          const mGaps: Gap[] = [];
-          let expected = 0;
-          let buf: { id: number; pos: number; at: number }[] = [];
-          const release = () => {
-            buf.sort((a, b) => a.id - b.id || a.pos - b.pos);
-            while (buf.length > 0 && buf[0].id <= expected) {
-              const { id, pos } = buf.shift()!;
-              if (id === expected) expected = id + 1;
-              mOut.push(pos);
-            }
-          };
-          const skip = (reason: GapReason) => {
-            const min = Math.min(...buf.map((e) => e.id));
-            if (min > expected) {
-              mGaps.push([expected, min, reason]);
-              expected = min;
-            }
-            release();
-          };
-          let now = 0;
-          for (const o of ops) {
-            now += o.dt;
-            if (o.kind === 'expire') {
-              buffer.expire(now);
-              for (;;) {
-                const oldest = [...buf].sort((a, b) => a.at - b.at || a.pos - b.pos)[0];
-                if (oldest === undefined || oldest.at + maxWait > now) break;
-                while (buf.includes(oldest)) skip('maxWait');
-              }
-            } else {
-              const pos = ids.push(o.id) - 1;
-              buffer.offer(pos, now);
-              if (o.id === expected) {
-                expected++;
+        fc.property(
+          fc.array(op, { maxLength: 120 }),
+          fc.integer({ min: 1, max: 20 }),
+          fc.integer({ min: 0, max: 8 }),
+          (ops, maxBounded, maxWait) => {
+            const ids: number[] = [];
+            const out: number[] = [];
+            const gaps: Gap[] = [];
+            const buffer = new ReorderBuffer<number, number>({
+              maxBounded,
+              initialId: 0,
+              nextId: (id) => id + 1,
+              getId: (pos) => ids[pos],
+              compare: (a, b) => a - b,
+              output: { next: (pos) => out.push(pos) },
+              onGap: (from, to, reason) => gaps.push([from, to, reason]),
+              maxWait,
+            });
+            // the model: the plain rules plus arrival times
+            const mOut: number[] = [];
+            const mGaps: Gap[] = [];
+            let expected = 0;
+            let buf: { id: number; pos: number; at: number }[] = [];
+            const release = () => {
+              buf.sort((a, b) => a.id - b.id || a.pos - b.pos);
+              while (buf.length > 0 && buf[0].id <= expected) {
+                const { id, pos } = buf.shift()!;
+                if (id === expected) expected = id + 1;
                 mOut.push(pos);
-                release();
-              } else if (o.id < expected) mOut.push(pos);
-              else {
-                buf.push({ id: o.id, pos, at: now });
-                if (buf.length > maxBounded) skip('overflow');
               }
+            };
+            const skip = (reason: GapReason) => {
+              const min = Math.min(...buf.map((e) => e.id));
+              if (min > expected) {
+                mGaps.push([expected, min, reason]);
+                expected = min;
+              }
+              release();
+            };
+            let now = 0;
+            for (const o of ops) {
+              now += o.dt;
+              if (o.kind === 'expire') {
+                buffer.expire(now);
+                for (;;) {
+                  const oldest = [...buf].sort((a, b) => a.at - b.at || a.pos - b.pos)[0];
+                  if (oldest === undefined || oldest.at + maxWait > now) break;
+                  while (buf.includes(oldest)) skip('maxWait');
+                }
+              } else {
+                const pos = ids.push(o.id) - 1;
+                buffer.offer(pos, now);
+                if (o.id === expected) {
+                  expected++;
+                  mOut.push(pos);
+                  release();
+                } else if (o.id < expected) mOut.push(pos);
+                else {
+                  buf.push({ id: o.id, pos, at: now });
+                  if (buf.length > maxBounded) skip('overflow');
+                }
+              }
+              expect(out).toEqual(mOut);
+              expect(gaps).toEqual(mGaps);
+              const oldest = buf.length === 0 ? undefined : Math.min(...buf.map((e) => e.at)) + maxWait;
+              expect(buffer.nextDeadline()).toBe(oldest);
             }
-            expect(out).toEqual(mOut);
-            expect(gaps).toEqual(mGaps);
-            const oldest = buf.length === 0 ? undefined : Math.min(...buf.map((e) => e.at)) + maxWait;
-            expect(buffer.nextDeadline()).toBe(oldest);
-          }
-        }),
+          },
+        ),
         { numRuns: 300 },
       );
     });
@@ -479,16 +493,23 @@ describe('ReorderBuffer', () => {
 
     it('an input displaced by at most maxBounded places comes out sorted, with no gap and nothing late', () => {
       fc.assert(
-        fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 300 }), fc.integer({ min: 0, max: 40 }), (noise, spread) => {
-          // a permutation of 0..n-1 where each id moves about `spread` places: sort i + noise * spread
-          const ids = noise.map((u, i) => ({ i, key: i + u * spread })).sort((a, b) => a.key - b.key).map((e) => e.i);
-          const displacement = Math.max(0, ...ids.map((id, pos) => Math.abs(id - pos)));
-          const { buffer, out, gaps, lates } = make(Math.max(1, displacement));
-          ids.forEach((id) => buffer.offer(id)); // no flush: sorted output must not depend on completion
-          expect(out).toEqual(ids.map((_, i) => i));
-          expect(gaps).toEqual([]);
-          expect(lates).toEqual([]);
-        }),
+        fc.property(
+          fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 300 }),
+          fc.integer({ min: 0, max: 40 }),
+          (noise, spread) => {
+            // a permutation of 0..n-1 where each id moves about `spread` places: sort i + noise * spread
+            const ids = noise
+              .map((u, i) => ({ i, key: i + u * spread }))
+              .sort((a, b) => a.key - b.key)
+              .map((e) => e.i);
+            const displacement = Math.max(0, ...ids.map((id, pos) => Math.abs(id - pos)));
+            const { buffer, out, gaps, lates } = make(Math.max(1, displacement));
+            ids.forEach((id) => buffer.offer(id)); // no flush: sorted output must not depend on completion
+            expect(out).toEqual(ids.map((_, i) => i));
+            expect(gaps).toEqual([]);
+            expect(lates).toEqual([]);
+          },
+        ),
       );
     });
 
@@ -565,7 +586,10 @@ describe('ReorderBuffer', () => {
     });
 
     function build({ base, spread, step, oddRate }: { base: [number, number][]; spread: number; step: number; oddRate: number }) {
-      const ids = base.map(([u], i) => ({ i, key: i + u * spread })).sort((a, b) => a.key - b.key).map((e) => e.i * step);
+      const ids = base
+        .map(([u], i) => ({ i, key: i + u * spread }))
+        .sort((a, b) => a.key - b.key)
+        .map((e) => e.i * step);
       return ids
         .map((id, k) => {
           const roll = base[k][1];

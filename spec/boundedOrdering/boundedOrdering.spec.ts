@@ -39,7 +39,11 @@ describe('boundedOrdering', () => {
       throwsAtCreation(() => boundedOrdering(0, 0, inc, self), RangeError, 'boundedOrdering: maxBounded must be an integer ≥ 1, got 0');
       throwsAtCreation(() => boundedOrdering(2.5, 0, inc, self), RangeError, 'boundedOrdering: maxBounded must be an integer ≥ 1, got 2.5');
       throwsAtCreation(() => boundedOrdering(-1, 0, inc, self), RangeError, 'boundedOrdering: maxBounded must be an integer ≥ 1, got -1');
-      throwsAtCreation(() => boundedOrdering(Infinity, 0, inc, self), RangeError, 'boundedOrdering: maxBounded must be an integer ≥ 1, got Infinity');
+      throwsAtCreation(
+        () => boundedOrdering(Infinity, 0, inc, self),
+        RangeError,
+        'boundedOrdering: maxBounded must be an integer ≥ 1, got Infinity',
+      );
       throwsAtCreation(() => boundedOrdering(NaN, 0, inc, self), RangeError, 'boundedOrdering: maxBounded must be an integer ≥ 1, got NaN');
       throwsAtCreation(
         () => boundedOrdering({ maxBounded: '5' as unknown as number, initialId: 0, nextId: inc, getId: self }),
@@ -51,24 +55,52 @@ describe('boundedOrdering', () => {
     it('rejects functions that are not functions', () => {
       throwsAtCreation(() => boundedOrdering(4, 0, 1 as never, self), TypeError, 'boundedOrdering: nextId must be a function, got 1');
       throwsAtCreation(() => boundedOrdering(4, 0, inc, 'id' as never), TypeError, 'boundedOrdering: getId must be a function, got "id"');
-      throwsAtCreation(() => boundedOrdering(4, 0, inc, self, {} as never), TypeError, 'boundedOrdering: compare must be a function, got an object');
+      throwsAtCreation(
+        () => boundedOrdering(4, 0, inc, self, {} as never),
+        TypeError,
+        'boundedOrdering: compare must be a function, got an object',
+      );
       const base = { maxBounded: 4, initialId: 0, nextId: inc, getId: self };
-      throwsAtCreation(() => boundedOrdering({ ...base, onGap: true as never }), TypeError, 'boundedOrdering: onGap must be a function, got true');
-      throwsAtCreation(() => boundedOrdering({ ...base, onLate: null as never }), TypeError, 'boundedOrdering: onLate must be a function, got null');
+      throwsAtCreation(
+        () => boundedOrdering({ ...base, onGap: true as never }),
+        TypeError,
+        'boundedOrdering: onGap must be a function, got true',
+      );
+      throwsAtCreation(
+        () => boundedOrdering({ ...base, onLate: null as never }),
+        TypeError,
+        'boundedOrdering: onLate must be a function, got null',
+      );
     });
 
     it('rejects a bad maxWait, scheduler, options object or unknown option', () => {
       const base = { maxBounded: 4, initialId: 0, nextId: inc, getId: self };
-      throwsAtCreation(() => boundedOrdering({ ...base, maxWait: -1 }), RangeError, 'boundedOrdering: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got -1');
-      throwsAtCreation(() => boundedOrdering({ ...base, maxWait: NaN }), RangeError, 'boundedOrdering: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got NaN');
-      throwsAtCreation(() => boundedOrdering({ ...base, maxWait: '5' as never }), TypeError, 'boundedOrdering: maxWait must be a number, got "5"');
+      throwsAtCreation(
+        () => boundedOrdering({ ...base, maxWait: -1 }),
+        RangeError,
+        'boundedOrdering: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got -1',
+      );
+      throwsAtCreation(
+        () => boundedOrdering({ ...base, maxWait: NaN }),
+        RangeError,
+        'boundedOrdering: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got NaN',
+      );
+      throwsAtCreation(
+        () => boundedOrdering({ ...base, maxWait: '5' as never }),
+        TypeError,
+        'boundedOrdering: maxWait must be a number, got "5"',
+      );
       throwsAtCreation(
         () => boundedOrdering({ ...base, scheduler: {} as SchedulerLike }),
         TypeError,
         'boundedOrdering: scheduler must be a SchedulerLike (now and schedule), got an object',
       );
       throwsAtCreation(() => boundedOrdering(null as never), TypeError, 'boundedOrdering: options must be an object, got null');
-      throwsAtCreation(() => boundedOrdering({ ...base, maxbounded: 3 } as never), TypeError, 'boundedOrdering: unknown option "maxbounded"');
+      throwsAtCreation(
+        () => boundedOrdering({ ...base, maxbounded: 3 } as never),
+        TypeError,
+        'boundedOrdering: unknown option "maxbounded"',
+      );
       throwsAtCreation(
         () => boundedOrdering({ ...base, valve: {} } as never),
         TypeError,
@@ -78,7 +110,13 @@ describe('boundedOrdering', () => {
 
     it('without compare, requires a number, bigint or string initialId', () => {
       throwsAtCreation(
-        () => boundedOrdering(4, { n: 1 }, (id) => id, () => ({ n: 1 })),
+        () =>
+          boundedOrdering(
+            4,
+            { n: 1 },
+            (id) => id,
+            () => ({ n: 1 }),
+          ),
         TypeError,
         'boundedOrdering: initialId must be a number (not NaN), a bigint or a string to use the natural order, got an object; pass compare to order other ids',
       );
@@ -87,7 +125,15 @@ describe('boundedOrdering', () => {
         TypeError,
         'boundedOrdering: initialId must be a number (not NaN), a bigint or a string to use the natural order, got NaN; pass compare to order other ids',
       );
-      expect(() => boundedOrdering(4, { n: 1 }, (id) => ({ n: id.n + 1 }), () => ({ n: 1 }), (a, b) => a.n - b.n)).not.toThrow();
+      expect(() =>
+        boundedOrdering(
+          4,
+          { n: 1 },
+          (id) => ({ n: id.n + 1 }),
+          () => ({ n: 1 }),
+          (a, b) => a.n - b.n,
+        ),
+      ).not.toThrow();
     });
 
     it('accepts maxWait 0 and Infinity', () => {
@@ -185,7 +231,9 @@ describe('boundedOrdering', () => {
       const out: number[] = [];
       const lates: number[] = [];
       from([3, 4, 2, 0, 6, 8])
-        .pipe(boundedOrdering({ maxBounded: 3, initialId: 0, nextId: (id: number) => id + 2, getId: self, onLate: (l) => lates.push(l.id) }))
+        .pipe(
+          boundedOrdering({ maxBounded: 3, initialId: 0, nextId: (id: number) => id + 2, getId: self, onLate: (l) => lates.push(l.id) }),
+        )
         .subscribe((v) => out.push(v));
       expect(out).toEqual([0, 2, 3, 4, 6, 8]);
       expect(lates).toEqual([3]);
@@ -200,7 +248,9 @@ describe('boundedOrdering', () => {
 
     it('works with an element type that differs from the id type', async () => {
       const messages: Message[] = [3, 1, 2, 5, 4].map((seq) => ({ seq, body: `m${seq}` }));
-      const out = await lastValueFrom(from(messages).pipe(boundedOrdering({ maxBounded: 2, initialId: 1, nextId: inc, getId: (m: Message) => m.seq }), toArray()));
+      const out = await lastValueFrom(
+        from(messages).pipe(boundedOrdering({ maxBounded: 2, initialId: 1, nextId: inc, getId: (m: Message) => m.seq }), toArray()),
+      );
       expect(out.map((m) => m.body)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
       expect(out[0]).toBe(messages[1]); // the same objects, not copies
     });
@@ -209,31 +259,62 @@ describe('boundedOrdering', () => {
       const input = ['4', '0', '2', '8', '12', '6', '10', '14'];
       const numeric = (a: string, b: string) => Number(a) - Number(b);
       const step = (id: string) => String(Number(id) + 2);
-      const out = await lastValueFrom(from(input).pipe(boundedOrdering(4, '0', step, (s: string) => s, numeric), toArray()));
+      const out = await lastValueFrom(
+        from(input).pipe(
+          boundedOrdering(4, '0', step, (s: string) => s, numeric),
+          toArray(),
+        ),
+      );
       expect(out).toEqual(['0', '2', '4', '6', '8', '10', '12', '14']);
     });
 
     it('the natural order of those strings is refused at the first id that breaks it, with a clear error', async () => {
       const step = (id: string) => String(Number(id) + 2);
-      const result = lastValueFrom(from(['0', '2', '4', '6', '8', '10']).pipe(boundedOrdering(4, '0', step, (s: string) => s), toArray()));
-      await expect(result).rejects.toThrow(new RangeError('boundedOrdering: nextId must return an id after its argument, but nextId("8") returned "10"'));
+      const result = lastValueFrom(
+        from(['0', '2', '4', '6', '8', '10']).pipe(
+          boundedOrdering(4, '0', step, (s: string) => s),
+          toArray(),
+        ),
+      );
+      await expect(result).rejects.toThrow(
+        new RangeError('boundedOrdering: nextId must return an id after its argument, but nextId("8") returned "10"'),
+      );
     });
 
     it('orders bigints and strings naturally', async () => {
       const big = await lastValueFrom(
-        from([2n ** 64n + 1n, 2n ** 64n]).pipe(boundedOrdering(2, 2n ** 64n, (id) => id + 1n, (x: bigint) => x), toArray()),
+        from([2n ** 64n + 1n, 2n ** 64n]).pipe(
+          boundedOrdering(
+            2,
+            2n ** 64n,
+            (id) => id + 1n,
+            (x: bigint) => x,
+          ),
+          toArray(),
+        ),
       );
       expect(big).toEqual([2n ** 64n, 2n ** 64n + 1n]);
       const letter = (id: string) => String.fromCharCode(id.charCodeAt(0) + 1);
-      const letters = await lastValueFrom(from(['c', 'a', 'b', 'd']).pipe(boundedOrdering(2, 'a', letter, (x: string) => x), toArray()));
+      const letters = await lastValueFrom(
+        from(['c', 'a', 'b', 'd']).pipe(
+          boundedOrdering(2, 'a', letter, (x: string) => x),
+          toArray(),
+        ),
+      );
       expect(letters).toEqual(['a', 'b', 'c', 'd']);
     });
 
     it('errors at the first element whose id has the wrong type under the natural order', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-|', { a: 1, b: '2', c: 3 } as Record<string, unknown>);
-        const error = new TypeError('boundedOrdering: getId returned "2", but ids must be a number (not NaN) like initialId; pass compare to order other ids');
-        expectObservable(source.pipe(boundedOrdering(3, 1, inc as (id: unknown) => unknown, (x: unknown) => x))).toBe('-a-#', { a: 1 }, error);
+        const error = new TypeError(
+          'boundedOrdering: getId returned "2", but ids must be a number (not NaN) like initialId; pass compare to order other ids',
+        );
+        expectObservable(source.pipe(boundedOrdering(3, 1, inc as (id: unknown) => unknown, (x: unknown) => x))).toBe(
+          '-a-#',
+          { a: 1 },
+          error,
+        );
         expectSubscriptions(source.subscriptions).toBe('^--!');
       });
     });
@@ -252,8 +333,12 @@ describe('boundedOrdering', () => {
       const input = [4, 2, 3, 9, 1, 6, 5, 8, 7, 12];
       const a: number[] = [];
       const b: number[] = [];
-      from(input).pipe(boundedOrdering(3, 1, inc, self)).subscribe((v) => a.push(v));
-      from(input).pipe(boundedOrdering({ maxBounded: 3, initialId: 1, nextId: inc, getId: self })).subscribe((v) => b.push(v));
+      from(input)
+        .pipe(boundedOrdering(3, 1, inc, self))
+        .subscribe((v) => a.push(v));
+      from(input)
+        .pipe(boundedOrdering({ maxBounded: 3, initialId: 1, nextId: inc, getId: self }))
+        .subscribe((v) => b.push(v));
       expect(a).toEqual(b);
       expect(a).toEqual([2, 3, 4, 1, 5, 6, 7, 8, 9, 12]); // 9 overflows the window of 3: 1 is late
     });
@@ -264,7 +349,9 @@ describe('boundedOrdering', () => {
       const gaps: BoundedOrderingGap<number>[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-b-c--------|', ids);
-        const out = source.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 5, onGap: (g) => gaps.push(g) }));
+        const out = source.pipe(
+          boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 5, onGap: (g) => gaps.push(g) }),
+        );
         expectObservable(out).toBe('------(bc)--|', ids);
         expectSubscriptions(source.subscriptions).toBe('^-----------!');
       });
@@ -329,9 +416,15 @@ describe('boundedOrdering', () => {
     it('maxWait 0 still reorders within one synchronous burst, but waits no time', () => {
       newScheduler().run(({ cold, expectObservable }) => {
         const burst = cold('(ba)-|', ids);
-        expectObservable(burst.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 0 }))).toBe('(ab)-|', ids);
+        expectObservable(burst.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 0 }))).toBe(
+          '(ab)-|',
+          ids,
+        );
         const spread = cold('b-a-|', ids);
-        expectObservable(spread.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 0 }))).toBe('b-a-|', ids);
+        expectObservable(spread.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 0 }))).toBe(
+          'b-a-|',
+          ids,
+        );
       });
     });
 
@@ -339,10 +432,9 @@ describe('boundedOrdering', () => {
       const scheduler = newScheduler();
       scheduler.run(({ cold, expectObservable }) => {
         const source = cold('-b-c--------|', ids);
-        expectObservable(source.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 5, scheduler }))).toBe(
-          '------(bc)--|',
-          ids,
-        );
+        expectObservable(
+          source.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 5, scheduler })),
+        ).toBe('------(bc)--|', ids);
       });
     });
 
@@ -352,10 +444,14 @@ describe('boundedOrdering', () => {
       const counting: SchedulerLike = {
         now: () => virtual.now(),
         schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, delay?: number, state?: S) {
-          return virtual.schedule(function (this: SchedulerAction<S>, s?: S) {
-            fired++;
-            work.call(this, s);
-          }, delay, state);
+          return virtual.schedule(
+            function (this: SchedulerAction<S>, s?: S) {
+              fired++;
+              work.call(this, s);
+            },
+            delay,
+            state,
+          );
         },
       };
       const op = boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 50, scheduler: counting });
@@ -385,7 +481,9 @@ describe('boundedOrdering', () => {
       const gaps: BoundedOrderingGap<number>[] = [];
       const subject = new Subject<number>();
       const out: number[] = [];
-      subject.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 20, onGap: (g) => gaps.push(g) })).subscribe((v) => out.push(v));
+      subject
+        .pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: inc, getId: self, maxWait: 20, onGap: (g) => gaps.push(g) }))
+        .subscribe((v) => out.push(v));
       subject.next(2);
       expect(out).toEqual([]);
       await new Promise((resolve) => setTimeout(resolve, 60));
@@ -450,17 +548,25 @@ describe('boundedOrdering', () => {
         const onGap = () => {
           throw new Error('cb');
         };
-        expectObservable(cold('-c-|', ids).pipe(boundedOrdering({ maxBounded: 3, initialId: 1, nextId: inc, getId: self, onGap }))).toBe('---#', undefined, new Error('cb'));
+        expectObservable(cold('-c-|', ids).pipe(boundedOrdering({ maxBounded: 3, initialId: 1, nextId: inc, getId: self, onGap }))).toBe(
+          '---#',
+          undefined,
+          new Error('cb'),
+        );
       });
     });
 
     it('stops a synchronous firehose: range(0, 1e9) with take(3) returns', () => {
       const inOrder: number[] = [];
-      range(0, 1e9).pipe(boundedOrdering(4, 0, inc, self), take(3)).subscribe((v) => inOrder.push(v));
+      range(0, 1e9)
+        .pipe(boundedOrdering(4, 0, inc, self), take(3))
+        .subscribe((v) => inOrder.push(v));
       expect(inOrder).toEqual([0, 1, 2]);
       // every element early (id 0 never comes): the overflow rule releases them
       const allEarly: number[] = [];
-      range(1, 1e9).pipe(boundedOrdering(4, 0, inc, self), take(3)).subscribe((v) => allEarly.push(v));
+      range(1, 1e9)
+        .pipe(boundedOrdering(4, 0, inc, self), take(3))
+        .subscribe((v) => allEarly.push(v));
       expect(allEarly).toEqual([1, 2, 3]);
     });
 
@@ -505,10 +611,14 @@ describe('boundedOrdering', () => {
   describe('properties', () => {
     it('the output is a permutation of the input', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.integer({ min: -3, max: 50 }), { maxLength: 150 }), fc.integer({ min: 1, max: 16 }), async (input, maxBounded) => {
-          const out = await lastValueFrom(from(input).pipe(boundedOrdering(maxBounded, 0, inc, self), toArray()));
-          expect([...out].sort((a, b) => a - b)).toEqual([...input].sort((a, b) => a - b));
-        }),
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: -3, max: 50 }), { maxLength: 150 }),
+          fc.integer({ min: 1, max: 16 }),
+          async (input, maxBounded) => {
+            const out = await lastValueFrom(from(input).pipe(boundedOrdering(maxBounded, 0, inc, self), toArray()));
+            expect([...out].sort((a, b) => a - b)).toEqual([...input].sort((a, b) => a - b));
+          },
+        ),
       );
     });
 
@@ -516,12 +626,23 @@ describe('boundedOrdering', () => {
       fc.assert(
         fc.property(fc.array(fc.nat(), { maxLength: 200 }), fc.integer({ min: 0, max: 8 }), (keys, slack) => {
           // any permutation of 0..n-1, and a window of at least its largest displacement
-          const input = keys.map((k, i) => ({ k, i })).sort((a, b) => a.k - b.k || a.i - b.i).map((e) => e.i);
+          const input = keys
+            .map((k, i) => ({ k, i }))
+            .sort((a, b) => a.k - b.k || a.i - b.i)
+            .map((e) => e.i);
           const displacement = Math.max(0, ...input.map((id, pos) => Math.abs(id - pos)));
           const gaps: unknown[] = [];
           const out: number[] = [];
           new Observable<number>((s) => input.forEach((v) => s.next(v))) // never completes: no flush may help
-            .pipe(boundedOrdering({ maxBounded: Math.max(1, displacement + slack), initialId: 0, nextId: inc, getId: self, onGap: (g) => gaps.push(g) }))
+            .pipe(
+              boundedOrdering({
+                maxBounded: Math.max(1, displacement + slack),
+                initialId: 0,
+                nextId: inc,
+                getId: self,
+                onGap: (g) => gaps.push(g),
+              }),
+            )
             .subscribe((v) => out.push(v));
           expect(out).toEqual(input.map((_, i) => i));
           expect(gaps).toEqual([]);
@@ -530,7 +651,13 @@ describe('boundedOrdering', () => {
     });
 
     it('infers the element type from the pipe (MonoTypeOperatorFunction)', async () => {
-      const out = await lastValueFrom(of({ seq: 1 }, { seq: 0 }).pipe(boundedOrdering({ maxBounded: 2, initialId: 0, nextId: inc, getId: (m) => m.seq }), map((m) => m.seq), toArray()));
+      const out = await lastValueFrom(
+        of({ seq: 1 }, { seq: 0 }).pipe(
+          boundedOrdering({ maxBounded: 2, initialId: 0, nextId: inc, getId: (m) => m.seq }),
+          map((m) => m.seq),
+          toArray(),
+        ),
+      );
       expect(out).toEqual([0, 1]);
     });
   });

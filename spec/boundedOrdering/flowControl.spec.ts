@@ -51,7 +51,13 @@ describe('boundedOrdering with the pack’s flow control', () => {
     }
     const out = await lastValueFrom(
       pullFrom(withoutZero(), valve).pipe(
-        mapAsyncPartitionedUnordered({ parallelism: 2, perPartition: 1, partitioner: (x: number) => x % 2, project: async (x: number) => x, valve }),
+        mapAsyncPartitionedUnordered({
+          parallelism: 2,
+          perPartition: 1,
+          partitioner: (x: number) => x % 2,
+          project: async (x: number) => x,
+          valve,
+        }),
         boundedOrdering({ maxBounded: 8, initialId: 0, nextId: inc, getId: (x: number) => x, onGap: (g) => gaps.push(g) }),
         toArray(),
       ),

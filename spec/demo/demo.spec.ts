@@ -24,7 +24,17 @@ import { PLAIN, progress, resultsTable, sweepTable, visibleWidth } from '../../d
 
 // 200 events over 20 entities (~10 each, so per-entity chains matter), calls of 0–2 ms (Node's timers
 // fire after ≥ 1 ms, so in practice 1–2 ms: enough spread for calls to complete out of order).
-const small: DemoSettings = { ...DEFAULTS, count: 200, entities: 20, latencyMs: 1, jitter: 1, parallelism: 8, pollSize: 50, seed: 7, runs: 1 };
+const small: DemoSettings = {
+  ...DEFAULTS,
+  count: 200,
+  entities: 20,
+  latencyMs: 1,
+  jitter: 1,
+  parallelism: 8,
+  pollSize: 50,
+  seed: 7,
+  runs: 1,
+};
 
 describe('the demo on a small input', () => {
   let results: ApproachResult[];
@@ -151,7 +161,16 @@ describe('the instrumentation', () => {
 
 describe('repeated short runs', () => {
   const run = (throughput: number, extra: Partial<ApproachResult> = {}) =>
-    ({ id: 'x', label: 'x', throughput, complete: true, entityOrderHeld: true, globalOrderHeld: true, maxInFlight: 2, ...extra }) as ApproachResult;
+    ({
+      id: 'x',
+      label: 'x',
+      throughput,
+      complete: true,
+      entityOrderHeld: true,
+      globalOrderHeld: true,
+      maxInFlight: 2,
+      ...extra,
+    }) as ApproachResult;
 
   it('summarise: timing of the median run, the worst check and the highest peak over all runs', () => {
     const s = summarise([run(300), run(100, { maxInFlight: 9, globalOrderHeld: false }), run(200, { complete: false })]);

@@ -21,7 +21,14 @@ function saveOrderEvents<R>(
   events$: Observable<OrderEvent>,
   save: (event: OrderEvent, signal: AbortSignal) => ObservableInput<R>,
 ): Observable<R> {
-  return events$.pipe(mapAsyncPartitioned(8, 1, (event) => event.orderId, (event, _orderId, { signal }) => save(event, signal)));
+  return events$.pipe(
+    mapAsyncPartitioned(
+      8,
+      1,
+      (event) => event.orderId,
+      (event, _orderId, { signal }) => save(event, signal),
+    ),
+  );
 }
 // #endregion pipeline
 
@@ -54,7 +61,13 @@ describe('testing guide: TestScheduler.run', () => {
   // #region caps
   /** The most subscriptions open at the same time, from TestScheduler's subscription logs. */
   function maxOpen(logs: ReadonlyArray<{ subscribedFrame: number; unsubscribedFrame: number }>): number {
-    const edges = logs.flatMap((log) => [[log.subscribedFrame, +1], [log.unsubscribedFrame, -1]] as const);
+    const edges = logs.flatMap(
+      (log) =>
+        [
+          [log.subscribedFrame, +1],
+          [log.unsubscribedFrame, -1],
+        ] as const,
+    );
     edges.sort(([t1, d1], [t2, d2]) => t1 - t2 || d1 - d2); // at equal frames, closings first
     let open = 0;
     let max = 0;
@@ -182,9 +195,9 @@ describe('testing guide: Promise-based handlers', () => {
 
   // #region fcScheduler
   it('keeps input order and one save per order for every Promise resolution order (fc.scheduler)', async () => {
-    const orderEvents = fc.array(fc.constantFrom('o1', 'o2', 'o3'), { maxLength: 20 }).map((orders) =>
-      orders.map((orderId, i) => ({ id: `e${i}`, orderId })),
-    );
+    const orderEvents = fc
+      .array(fc.constantFrom('o1', 'o2', 'o3'), { maxLength: 20 })
+      .map((orders) => orders.map((orderId, i) => ({ id: `e${i}`, orderId })));
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), orderEvents, async (s, list) => {
         const running = new Map<string, number>();

@@ -16,7 +16,9 @@ describe('pullFrom', () => {
       [Promise.resolve(1), 'an object'],
     ])('rejects source %p with a TypeError naming pullFrom, the parameter and the value', (source, shown) => {
       expect(() => pullFrom(source as never, new Valve())).toThrow(TypeError);
-      expect(() => pullFrom(source as never, new Valve())).toThrow(`pullFrom: source must be an AsyncIterable or an Iterable, got ${shown}`);
+      expect(() => pullFrom(source as never, new Valve())).toThrow(
+        `pullFrom: source must be an AsyncIterable or an Iterable, got ${shown}`,
+      );
     });
 
     it.each([
@@ -203,7 +205,10 @@ describe('pullFrom', () => {
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const a = pullFrom(make(() => Promise.reject(new Error('close failed'))), new Valve()).subscribe();
+      const a = pullFrom(
+        make(() => Promise.reject(new Error('close failed'))),
+        new Valve(),
+      ).subscribe();
       const b = pullFrom(
         make(() => {
           throw new Error('close threw');

@@ -7,7 +7,16 @@
  * each message it receives and each ack / nak / term / working sent for it is recorded, independently
  * of the adapter's own bookkeeping; the server's consumer info is sampled as a second witness.
  */
-import { AckPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerInfo, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  jetstream,
+  jetstreamManager,
+  type Consumer,
+  type ConsumerInfo,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { filter, lastValueFrom, Subject, tap } from 'rxjs';
 import { Valve } from '../../src/flow/Valve';
@@ -141,9 +150,7 @@ describe('JetStream adapter against nats-server', () => {
       const key = `k${Math.floor(rnd() * keys)}`;
       const n = perKey.get(key) ?? 0;
       perKey.set(key, n + 1);
-      inFlight.push(
-        js.publish(`${name}.${key}`, JSON.stringify({ key, n })).then((ack) => published.push({ seq: ack.seq, key, n })),
-      );
+      inFlight.push(js.publish(`${name}.${key}`, JSON.stringify({ key, n })).then((ack) => published.push({ seq: ack.seq, key, n })));
       if (inFlight.length === 256) {
         await Promise.all(inFlight);
         inFlight = [];
@@ -441,7 +448,10 @@ describe('JetStream adapter against nats-server', () => {
         stop: stop2,
         expires: 1000,
         handler: (d) => void processed.push(d.seq),
-      }).pipe(filter(() => processed.length === 2_000), tap(() => stop2.next())),
+      }).pipe(
+        filter(() => processed.length === 2_000),
+        tap(() => stop2.next()),
+      ),
     );
     expect(processed).toHaveLength(2_000); // exactly once overall
     expect(new Set(processed).size).toBe(2_000);

@@ -25,7 +25,7 @@ export function natsServerBinary(): string {
   const which = spawnSync('sh', ['-c', 'command -v nats-server']);
   const found = which.stdout?.toString().trim();
   if (which.status === 0 && found) return found;
-  throw new Error('nats-server not found: run spec/integration/run.sh (installs Debian\'s nats-server) or set NATS_SERVER');
+  throw new Error("nats-server not found: run spec/integration/run.sh (installs Debian's nats-server) or set NATS_SERVER");
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

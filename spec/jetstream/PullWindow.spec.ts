@@ -66,48 +66,54 @@ describe('PullWindow', () => {
       fc.constant({ kind: 'settle' as const }),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 40 }), fc.array(op, { maxLength: 300 }), (capacity, minPull, maxPull, ops) => {
-        const w = new PullWindow(capacity, minPull, maxPull);
-        // a model of the server: open requests with what they may still deliver
-        const open = new Map<number, number>();
-        let unsettled = 0;
-        for (const o of ops) {
-          if (o.kind === 'pull') {
-            const size = w.nextPullSize();
-            if (size > 0) {
-              expect(size).toBeLessThanOrEqual(maxPull);
-              expect(size).toBeGreaterThanOrEqual(Math.min(minPull, capacity, maxPull));
-              open.set(w.openPull(size), size);
-            }
-          } else if (o.kind === 'receive' && open.size > 0) {
-            const ids = [...open.keys()];
-            const id = ids[o.pick % ids.length]!;
-            expect(w.receive(id)).toBe(true);
-            unsettled++;
-            if (open.get(id) === 1) {
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(op, { maxLength: 300 }),
+        (capacity, minPull, maxPull, ops) => {
+          const w = new PullWindow(capacity, minPull, maxPull);
+          // a model of the server: open requests with what they may still deliver
+          const open = new Map<number, number>();
+          let unsettled = 0;
+          for (const o of ops) {
+            if (o.kind === 'pull') {
+              const size = w.nextPullSize();
+              if (size > 0) {
+                expect(size).toBeLessThanOrEqual(maxPull);
+                expect(size).toBeGreaterThanOrEqual(Math.min(minPull, capacity, maxPull));
+                open.set(w.openPull(size), size);
+              }
+            } else if (o.kind === 'receive' && open.size > 0) {
+              const ids = [...open.keys()];
+              const id = ids[o.pick % ids.length]!;
+              expect(w.receive(id)).toBe(true);
+              unsettled++;
+              if (open.get(id) === 1) {
+                open.delete(id);
+                w.closePull(id);
+              } else open.set(id, open.get(id)! - 1);
+            } else if (o.kind === 'close' && open.size > 0) {
+              const ids = [...open.keys()];
+              const id = ids[o.pick % ids.length]!;
               open.delete(id);
               w.closePull(id);
-            } else open.set(id, open.get(id)! - 1);
-          } else if (o.kind === 'close' && open.size > 0) {
-            const ids = [...open.keys()];
-            const id = ids[o.pick % ids.length]!;
-            open.delete(id);
-            w.closePull(id);
-          } else if (o.kind === 'settle' && unsettled > 0) {
-            w.settle();
-            unsettled--;
+            } else if (o.kind === 'settle' && unsettled > 0) {
+              w.settle();
+              unsettled--;
+            }
+            const requested = [...open.values()].reduce((a, b) => a + b, 0);
+            expect(w.unsettled).toBe(unsettled);
+            expect(w.requested).toBe(requested);
+            expect(w.openPulls).toBe(open.size);
+            expect(w.unsettled + w.requested).toBeLessThanOrEqual(capacity);
           }
-          const requested = [...open.values()].reduce((a, b) => a + b, 0);
-          expect(w.unsettled).toBe(unsettled);
-          expect(w.requested).toBe(requested);
-          expect(w.openPulls).toBe(open.size);
-          expect(w.unsettled + w.requested).toBeLessThanOrEqual(capacity);
-        }
-        for (const id of open.keys()) w.closePull(id);
-        for (; unsettled > 0; unsettled--) w.settle();
-        expect(w.idle).toBe(true);
-        expect(w.free).toBe(capacity);
-      }),
+          for (const id of open.keys()) w.closePull(id);
+          for (; unsettled > 0; unsettled--) w.settle();
+          expect(w.idle).toBe(true);
+          expect(w.free).toBe(capacity);
+        },
+      ),
     );
   });
 });

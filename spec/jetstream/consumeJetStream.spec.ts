@@ -11,7 +11,12 @@ function deferred<T = void>() {
 }
 
 function collect<K>(source: ReturnType<typeof consumeJetStream<K>>) {
-  const out = { settlements: [] as JetStreamSettlement<K>[], completed: false, error: undefined as unknown, subscription: undefined as unknown as Subscription };
+  const out = {
+    settlements: [] as JetStreamSettlement<K>[],
+    completed: false,
+    error: undefined as unknown,
+    subscription: undefined as unknown as Subscription,
+  };
   out.subscription = source.subscribe({
     next: (s) => out.settlements.push(s),
     error: (e: unknown) => (out.error = e),
@@ -30,8 +35,16 @@ describe('consumeJetStream', () => {
       [{ parallelism: 1, perKey: 2, handler }, RangeError, /perKey must be 1 when parallelism is 1, got 2/],
       [{ parallelism: 4 }, TypeError, /handler must be a function, got undefined/],
       [{ parallelism: 4, handler, key: 'subject' }, TypeError, /key must be a function, got "subject"/],
-      [{ parallelism: 4, handler, onError: 'retry' }, TypeError, /onError: an outcome must be 'ack', 'nak', 'term' or \{ nak: delayMs \}, got "retry"/],
-      [{ parallelism: 4, handler, onError: { nak: -1 } }, RangeError, /onError: \{ nak \} must be a finite number of milliseconds ≥ 0, got -1/],
+      [
+        { parallelism: 4, handler, onError: 'retry' },
+        TypeError,
+        /onError: an outcome must be 'ack', 'nak', 'term' or \{ nak: delayMs \}, got "retry"/,
+      ],
+      [
+        { parallelism: 4, handler, onError: { nak: -1 } },
+        RangeError,
+        /onError: \{ nak \} must be a finite number of milliseconds ≥ 0, got -1/,
+      ],
       [{ parallelism: 4, handler, keepAlive: 0 }, TypeError, /keepAlive must be a boolean or a finite number of ms > 0, got 0/],
       [{ parallelism: 4, handler, window: 2 }, RangeError, /window \(2\) must be at least parallelism \(4\)/],
       [{ parallelism: 4, handler, valve: {} }, TypeError, /unknown option "valve"/],
@@ -103,7 +116,9 @@ describe('consumeJetStream', () => {
       [{ kind: 'nak', delay: 1000 }],
     ]);
     expect(out.settlements.find((s) => s.delivery.seq === 2)!.error).toBe(boom);
-    expect(String(out.settlements.find((s) => s.delivery.seq === 5)!.error)).toMatch(/TypeError: consumeJetStream: the handler's result is not an outcome: .*got "bogus"/);
+    expect(String(out.settlements.find((s) => s.delivery.seq === 5)!.error)).toMatch(
+      /TypeError: consumeJetStream: the handler's result is not an outcome: .*got "bogus"/,
+    );
     expect(out.error).toBeUndefined();
     out.subscription.unsubscribe();
   });

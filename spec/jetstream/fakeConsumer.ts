@@ -183,7 +183,17 @@ export class FakeConsumer {
       time: new Date(0),
       timestamp: new Date(0).toISOString(),
       timestampNanos: 0n,
-      info: { streamSequence: seq, deliverySequence, deliveryCount: delivery, redelivered: delivery > 1, stream: 'S', consumer: 'C', domain: '', timestampNanos: 0, pending: 0 },
+      info: {
+        streamSequence: seq,
+        deliverySequence,
+        deliveryCount: delivery,
+        redelivered: delivery > 1,
+        stream: 'S',
+        consumer: 'C',
+        domain: '',
+        timestampNanos: 0,
+        pending: 0,
+      },
       ack: () => log.push({ kind: 'ack' }),
       nak: (delay?: number) => log.push(delay === undefined ? { kind: 'nak' } : { kind: 'nak', delay }),
       term: (reason?: string) => {

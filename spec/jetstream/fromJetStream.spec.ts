@@ -8,7 +8,13 @@ import { FakeConsumer, settle } from './fakeConsumer';
 function run(consumer: FakeConsumer, options: Parameters<typeof fromJetStream>[1]) {
   const deliveries: JetStreamDelivery[] = [];
   const statuses: JetStreamConsumerStatus[] = [];
-  const result = { deliveries, statuses, completed: false, error: undefined as unknown, subscription: undefined as unknown as Subscription };
+  const result = {
+    deliveries,
+    statuses,
+    completed: false,
+    error: undefined as unknown,
+    subscription: undefined as unknown as Subscription,
+  };
   result.subscription = fromJetStream(consumer, { onStatus: (s) => statuses.push(s), ...options }).subscribe({
     next: (d) => deliveries.push(d),
     error: (e: unknown) => (result.error = e),
@@ -39,7 +45,9 @@ describe('fromJetStream', () => {
       expect(() => fromJetStream(c, options as never)).toThrow(message);
     });
     it('rejects something that is not a pull consumer, and non-object options', () => {
-      expect(() => fromJetStream({} as never, { window: 1 })).toThrow(/consumer must be a JetStream pull consumer \(with fetch and info\), got an object/);
+      expect(() => fromJetStream({} as never, { window: 1 })).toThrow(
+        /consumer must be a JetStream pull consumer \(with fetch and info\), got an object/,
+      );
       expect(() => fromJetStream(null as never, { window: 1 })).toThrow(TypeError);
       expect(() => fromJetStream(c, null as never)).toThrow(/options must be an object, got null/);
     });
@@ -87,7 +95,9 @@ describe('fromJetStream', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 12 }),
-        fc.array(fc.oneof(fc.constant('deliver'), fc.constant('settle'), fc.constant('expire'), fc.constant('settleAll')), { maxLength: 60 }),
+        fc.array(fc.oneof(fc.constant('deliver'), fc.constant('settle'), fc.constant('expire'), fc.constant('settleAll')), {
+          maxLength: 60,
+        }),
         fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
         async (window, ops, picks) => {
           const consumer = new FakeConsumer();
@@ -97,7 +107,8 @@ describe('fromJetStream', () => {
           ops.forEach((op, i) => {
             const pick = picks[i]!;
             if (op === 'deliver') consumer.deliver(1 + (pick % 4));
-            else if (op === 'expire' && consumer.openPulls.length > 0) consumer.expire(consumer.openPulls[pick % consumer.openPulls.length]!.id);
+            else if (op === 'expire' && consumer.openPulls.length > 0)
+              consumer.expire(consumer.openPulls[pick % consumer.openPulls.length]!.id);
             else if (op === 'settle' || op === 'settleAll') {
               const open = r.deliveries.filter((d) => !d.settled);
               const chosen = op === 'settleAll' ? open : open.slice(0, 1 + (pick % 3));
@@ -120,10 +131,19 @@ describe('fromJetStream', () => {
     it('sends each outcome once; later settle calls are no-ops reported to onDuplicateSettle', async () => {
       const consumer = new FakeConsumer();
       const duplicates: string[] = [];
-      const r = run(consumer, { window: 10, onDuplicateSettle: (d, attempted) => duplicates.push(`${d.seq}:${JSON.stringify(attempted)}`) });
+      const r = run(consumer, {
+        window: 10,
+        onDuplicateSettle: (d, attempted) => duplicates.push(`${d.seq}:${JSON.stringify(attempted)}`),
+      });
       await settle();
       consumer.deliver(5);
-      const [a, b, c, d, e] = r.deliveries as [JetStreamDelivery, JetStreamDelivery, JetStreamDelivery, JetStreamDelivery, JetStreamDelivery];
+      const [a, b, c, d, e] = r.deliveries as [
+        JetStreamDelivery,
+        JetStreamDelivery,
+        JetStreamDelivery,
+        JetStreamDelivery,
+        JetStreamDelivery,
+      ];
       expect(a.ack()).toBe(true);
       expect(b.nak(250)).toBe(true);
       expect(c.term('poison')).toBe(true);
@@ -178,7 +198,9 @@ describe('fromJetStream', () => {
         r.deliveries[1]!.term();
         r.deliveries[1]!.nak();
         expect(warn).toHaveBeenCalledTimes(1);
-        expect(String(warn.mock.calls[0]![0])).toMatch(/fromJetStream: ack on a delivery already settled with ack \(stream sequence 1\) was ignored/);
+        expect(String(warn.mock.calls[0]![0])).toMatch(
+          /fromJetStream: ack on a delivery already settled with ack \(stream sequence 1\) was ignored/,
+        );
         r.subscription.unsubscribe();
       } finally {
         warn.mockRestore();
@@ -199,7 +221,9 @@ describe('fromJetStream', () => {
       expect(d.redelivered).toBe(false);
       expect(d.message).toBe(consumer.delivered[0]!.msg);
       expect(() => d.nak(-1)).toThrow(/JetStreamDelivery.nak: delayMs must be a finite number ≥ 0, got -1/);
-      expect(() => d.settle('retry' as never)).toThrow(/outcome: an outcome must be 'ack', 'nak', 'term' or \{ nak: delayMs \}, got "retry"/);
+      expect(() => d.settle('retry' as never)).toThrow(
+        /outcome: an outcome must be 'ack', 'nak', 'term' or \{ nak: delayMs \}, got "retry"/,
+      );
       expect(() => d.settle({ nak: -5 })).toThrow(RangeError);
       expect(() => d.next()).toThrow(/not supported/);
       expect(d.settled).toBe(false);
@@ -393,7 +417,9 @@ describe('fromJetStream', () => {
       const r2 = run(new FakeConsumer({ ackPolicy: 'all' }), { window: 2 });
       await settle();
       expect(r2.error).toBeInstanceOf(TypeError);
-      expect((r2.error as Error).message).toMatch(/fromJetStream: the consumer must use ack_policy "explicit" \(one ack per message\), got "all"/);
+      expect((r2.error as Error).message).toMatch(
+        /fromJetStream: the consumer must use ack_policy "explicit" \(one ack per message\), got "all"/,
+      );
     });
 
     it('fails on a fetch error that is not transient, and closes its other requests', async () => {

@@ -2,7 +2,14 @@ import { Observable, of, Subject, take } from 'rxjs';
 import { batchByLane } from '../../src/batchByLane';
 import { BatchResultCountError } from '../../src/errors';
 import { Valve } from '../../src/flow/Valve';
-import { fromJetStream, settleBatchResults, type JetStreamBatchResult, type JetStreamDelivery, type JetStreamOutcome, type JetStreamSettlement } from '../../src/jetstream/index';
+import {
+  fromJetStream,
+  settleBatchResults,
+  type JetStreamBatchResult,
+  type JetStreamDelivery,
+  type JetStreamOutcome,
+  type JetStreamSettlement,
+} from '../../src/jetstream/index';
 import { FakeConsumer, settle } from './fakeConsumer';
 
 describe('settleBatchResults', () => {
@@ -19,11 +26,14 @@ describe('settleBatchResults', () => {
     const batches: number[][] = [];
     const subscription = fromJetStream(consumer, { window: 8, valve })
       .pipe(
-        batchByLane<JetStreamDelivery, string, JetStreamOutcome | undefined>({ key: (d) => d.subject, size: 3, maxInFlight: 8, ordered: false, valve }, (batch) => {
-          batches.push(batch.map((d) => d.seq));
-          if (batch[0]!.subject === 'k.a') return ['ack', { nak: 200 }, 'term'];
-          return [undefined]; // one result for a batch of two
-        }),
+        batchByLane<JetStreamDelivery, string, JetStreamOutcome | undefined>(
+          { key: (d) => d.subject, size: 3, maxInFlight: 8, ordered: false, valve },
+          (batch) => {
+            batches.push(batch.map((d) => d.seq));
+            if (batch[0]!.subject === 'k.a') return ['ack', { nak: 200 }, 'term'];
+            return [undefined]; // one result for a batch of two
+          },
+        ),
         settleBatchResults(),
       )
       .subscribe((s) => out.push(s));

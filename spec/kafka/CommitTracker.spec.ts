@@ -85,7 +85,7 @@ describe('CommitTracker', () => {
   });
 
   describe('redelivery', () => {
-    it('after seeking back, gives a ticket only to nak\'d offsets; running and settled ones are skipped', () => {
+    it("after seeking back, gives a ticket only to nak'd offsets; running and settled ones are skipped", () => {
       const t = new CommitTracker();
       t.assign('t', 0);
       const first = [0, 1, 2, 3, 4].map((o) => t.deliver('t', 0, o)!);
@@ -220,7 +220,9 @@ describe('CommitTracker', () => {
       expect(() => t.deliver('t', 0, -1)).toThrow(new RangeError('CommitTracker.deliver: offset must be a safe integer ≥ 0, got -1'));
       expect(() => t.deliver('t', 0, 1.5)).toThrow(RangeError);
       expect(() => t.deliver('t', 0, 2 ** 53)).toThrow(RangeError);
-      expect(() => t.deliver('t', 0, '5' as unknown as number)).toThrow(new TypeError('CommitTracker.deliver: offset must be a number, got "5"'));
+      expect(() => t.deliver('t', 0, '5' as unknown as number)).toThrow(
+        new TypeError('CommitTracker.deliver: offset must be a number, got "5"'),
+      );
       expect(() => t.assign(5 as unknown as string, 0)).toThrow(new TypeError('CommitTracker.assign: topic must be a string, got 5'));
       expect(() => t.assign('t', -1)).toThrow(RangeError);
       expect(() => t.advance('t', 0, NaN)).toThrow(RangeError);
@@ -448,7 +450,8 @@ describe('CommitTracker', () => {
               const ticket = open.splice(it.next().value % open.length, 1)[0];
               const outcome = outcomes[i++ % outcomes.length];
               t.settle(ticket, outcome);
-              if (outcome === 'nak') open.push(t.deliver('t', 0, ticket.offset)!); // redelivered later
+              if (outcome === 'nak')
+                open.push(t.deliver('t', 0, ticket.offset)!); // redelivered later
               else settled.add(ticket.offset);
               for (const point of t.committable()) {
                 expect(point.offset).toBeGreaterThan(highestCommit); // monotonic

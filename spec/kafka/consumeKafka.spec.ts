@@ -132,21 +132,91 @@ describe('consumeKafka (against a fake kafkajs consumer; no broker can run here)
     const handler = () => undefined;
 
     it.each<[string, () => unknown, ErrorConstructor, string]>([
-      ['consumer', () => consumeKafka({} as KafkaConsumerLike, { parallelism: 2, handler }), TypeError, 'consumeKafka: consumer must be a kafkajs Consumer'],
+      [
+        'consumer',
+        () => consumeKafka({} as KafkaConsumerLike, { parallelism: 2, handler }),
+        TypeError,
+        'consumeKafka: consumer must be a kafkajs Consumer',
+      ],
       ['options', () => consumeKafka(consumer, null as never), TypeError, 'consumeKafka: options must be an object, got null'],
-      ['parallelism', () => consumeKafka(consumer, { parallelism: 0, handler }), RangeError, 'consumeKafka: parallelism must be an integer ≥ 1, got 0'],
-      ['parallelism type', () => consumeKafka(consumer, { parallelism: '4' as never, handler }), TypeError, 'consumeKafka: parallelism must be a number, got "4"'],
-      ['perKey ≥ parallelism', () => consumeKafka(consumer, { parallelism: 4, perKey: 4, handler }), RangeError, 'consumeKafka: perKey (4) must be less than parallelism (4)'],
-      ['handler', () => consumeKafka(consumer, { parallelism: 4, handler: 5 as never }), TypeError, 'consumeKafka: handler must be a function, got 5'],
-      ['key', () => consumeKafka(consumer, { parallelism: 4, handler, key: 'id' as never }), TypeError, 'consumeKafka: key must be a function, got "id"'],
-      ['onError', () => consumeKafka(consumer, { parallelism: 4, handler, onError: 'retry' as never }), TypeError, 'consumeKafka: onError: an outcome must be'],
-      ['onError delay', () => consumeKafka(consumer, { parallelism: 4, handler, onError: { nak: -1 } }), RangeError, 'consumeKafka: onError: { nak } must be a finite number'],
-      ['deadLetter', () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: {} as never }), TypeError, 'consumeKafka: deadLetter must be a function'],
-      ['stop', () => consumeKafka(consumer, { parallelism: 4, handler, stop: 5 as never }), TypeError, 'consumeKafka: stop must be an AbortSignal, a Promise or an Observable, got 5'],
-      ['commitInterval', () => consumeKafka(consumer, { parallelism: 4, handler, commitInterval: 0 }), RangeError, 'consumeKafka: commitInterval must be a finite number > 0, got 0'],
-      ['heartbeatInterval', () => consumeKafka(consumer, { parallelism: 4, handler, heartbeatInterval: Infinity }), RangeError, 'consumeKafka: heartbeatInterval must be a finite number > 0, got Infinity'],
-      ['scheduler', () => consumeKafka(consumer, { parallelism: 4, handler, scheduler: {} as never }), TypeError, 'consumeKafka: scheduler must be a SchedulerLike'],
-      ['unknown option', () => consumeKafka(consumer, { parallelism: 4, handler, valve: 1 } as never), TypeError, 'consumeKafka: unknown option "valve"'],
+      [
+        'parallelism',
+        () => consumeKafka(consumer, { parallelism: 0, handler }),
+        RangeError,
+        'consumeKafka: parallelism must be an integer ≥ 1, got 0',
+      ],
+      [
+        'parallelism type',
+        () => consumeKafka(consumer, { parallelism: '4' as never, handler }),
+        TypeError,
+        'consumeKafka: parallelism must be a number, got "4"',
+      ],
+      [
+        'perKey ≥ parallelism',
+        () => consumeKafka(consumer, { parallelism: 4, perKey: 4, handler }),
+        RangeError,
+        'consumeKafka: perKey (4) must be less than parallelism (4)',
+      ],
+      [
+        'handler',
+        () => consumeKafka(consumer, { parallelism: 4, handler: 5 as never }),
+        TypeError,
+        'consumeKafka: handler must be a function, got 5',
+      ],
+      [
+        'key',
+        () => consumeKafka(consumer, { parallelism: 4, handler, key: 'id' as never }),
+        TypeError,
+        'consumeKafka: key must be a function, got "id"',
+      ],
+      [
+        'onError',
+        () => consumeKafka(consumer, { parallelism: 4, handler, onError: 'retry' as never }),
+        TypeError,
+        'consumeKafka: onError: an outcome must be',
+      ],
+      [
+        'onError delay',
+        () => consumeKafka(consumer, { parallelism: 4, handler, onError: { nak: -1 } }),
+        RangeError,
+        'consumeKafka: onError: { nak } must be a finite number',
+      ],
+      [
+        'deadLetter',
+        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: {} as never }),
+        TypeError,
+        'consumeKafka: deadLetter must be a function',
+      ],
+      [
+        'stop',
+        () => consumeKafka(consumer, { parallelism: 4, handler, stop: 5 as never }),
+        TypeError,
+        'consumeKafka: stop must be an AbortSignal, a Promise or an Observable, got 5',
+      ],
+      [
+        'commitInterval',
+        () => consumeKafka(consumer, { parallelism: 4, handler, commitInterval: 0 }),
+        RangeError,
+        'consumeKafka: commitInterval must be a finite number > 0, got 0',
+      ],
+      [
+        'heartbeatInterval',
+        () => consumeKafka(consumer, { parallelism: 4, handler, heartbeatInterval: Infinity }),
+        RangeError,
+        'consumeKafka: heartbeatInterval must be a finite number > 0, got Infinity',
+      ],
+      [
+        'scheduler',
+        () => consumeKafka(consumer, { parallelism: 4, handler, scheduler: {} as never }),
+        TypeError,
+        'consumeKafka: scheduler must be a SchedulerLike',
+      ],
+      [
+        'unknown option',
+        () => consumeKafka(consumer, { parallelism: 4, handler, valve: 1 } as never),
+        TypeError,
+        'consumeKafka: unknown option "valve"',
+      ],
     ])('rejects a bad %s with a clear error', (_, call, type, message) => {
       expect(call).toThrow(type);
       expect(call).toThrow(message);
@@ -508,11 +578,12 @@ describe('consumeKafka (against a fake kafkajs consumer; no broker can run here)
         parallelism: 2,
         key: () => 'one-lane',
         handler: (d) => (offsetOf(d) === 0 ? 'term' : (events.push(`handle ${offsetOf(d)}`), undefined)),
-        deadLetter: () => new Observable<void>((subscriber) => {
-          events.push('dead-letter start');
-          const t = setTimeout(() => (events.push('dead-letter end'), subscriber.complete()), 10);
-          return () => clearTimeout(t);
-        }),
+        deadLetter: () =>
+          new Observable<void>((subscriber) => {
+            events.push('dead-letter start');
+            const t = setTimeout(() => (events.push('dead-letter end'), subscriber.complete()), 10);
+            return () => clearTimeout(t);
+          }),
       });
       await until(() => run.settlements.length === 3, 'settled');
       run.drain();
@@ -552,22 +623,20 @@ describe('consumeKafka (against a fake kafkajs consumer; no broker can run here)
       const b = broker.consumer({ groupId: 'g', topics: ['t'] });
       const log: { member: string; key: string; offset: number; partition: number; seq: number }[] = [];
       const done = new Map<string, number>(); // partition@offset → seq when acked (first time)
-      const handler = (member: string) => async (d: KafkaDelivery, { signal }: { signal: AbortSignal }) => {
-        log.push({ member, key: keyOf(d)!, offset: offsetOf(d), partition: d.partition, seq: ++broker.seq });
-        await sleep(Math.floor(Math.random() * 3));
-        if (signal.aborted) throw new Error('revoked'); // a well-behaved handler stops early
-        const id = `${d.partition}@${offsetOf(d)}`;
-        if (!done.has(id)) done.set(id, ++broker.seq);
-      };
+      const handler =
+        (member: string) =>
+        async (d: KafkaDelivery, { signal }: { signal: AbortSignal }) => {
+          log.push({ member, key: keyOf(d)!, offset: offsetOf(d), partition: d.partition, seq: ++broker.seq });
+          await sleep(Math.floor(Math.random() * 3));
+          if (signal.aborted) throw new Error('revoked'); // a well-behaved handler stops early
+          const id = `${d.partition}@${offsetOf(d)}`;
+          if (!done.has(id)) done.set(id, ++broker.seq);
+        };
       const runA = start(a, { parallelism: 8, handler: handler('a') });
       await until(() => runA.settlements.length >= 150, 'a has made progress', 10000);
       const runB = start(b, { parallelism: 8, handler: handler('b') });
       await until(() => done.size === 600, 'every message handled', 20000);
-      await until(
-        () => JSON.stringify(committedOffsets(broker)) === JSON.stringify(endOffsets(broker)),
-        'commits reach the end',
-        10000,
-      );
+      await until(() => JSON.stringify(committedOffsets(broker)) === JSON.stringify(endOffsets(broker)), 'commits reach the end', 10000);
       runA.drain();
       runB.drain();
       expect(await runA.ended).toBe('complete');
@@ -769,15 +838,16 @@ describe('consumeKafka (against a fake kafkajs consumer; no broker can run here)
     });
 
     it('drains on each kind of stop signal: an already aborted AbortSignal, a Promise, an Observable', async () => {
-      for (const makeStop of [
-        () => AbortSignal.abort(),
-        () => Promise.resolve(),
-        () => of(1),
-      ]) {
+      for (const makeStop of [() => AbortSignal.abort(), () => Promise.resolve(), () => of(1)]) {
         const { consumer } = setup(1, 5, 5);
         const statuses: KafkaConsumerStatus[] = [];
         await new Promise<void>((resolve, reject) =>
-          consumeKafka(consumer, { parallelism: 2, handler: () => undefined, stop: makeStop(), onStatus: (s) => statuses.push(s) }).subscribe({
+          consumeKafka(consumer, {
+            parallelism: 2,
+            handler: () => undefined,
+            stop: makeStop(),
+            onStatus: (s) => statuses.push(s),
+          }).subscribe({
             error: reject,
             complete: resolve,
           }),

@@ -655,8 +655,13 @@ export class FakeConsumer implements KafkaConsumerLike {
       await sleep(this.maxWaitTimeInMs); // kafkajs: "if (!requests.length) await sleep(this.maxWaitTime)"
       return [];
     }
-    const requests = active.map(([topic, partition]) => ({ topic, partition, fetchOffset: state.positions.get(tpKey(topic, partition)) ?? 0 }));
-    const hasData = (): boolean => requests.some(({ topic, partition, fetchOffset }) => this.broker.endOffset(topic, partition) > fetchOffset);
+    const requests = active.map(([topic, partition]) => ({
+      topic,
+      partition,
+      fetchOffset: state.positions.get(tpKey(topic, partition)) ?? 0,
+    }));
+    const hasData = (): boolean =>
+      requests.some(({ topic, partition, fetchOffset }) => this.broker.endOffset(topic, partition) > fetchOffset);
     if (!hasData()) await this.broker.waitForData(this.maxWaitTimeInMs);
     else await tick(); // the network
     if (!state.running || this.groupState !== state) return [];

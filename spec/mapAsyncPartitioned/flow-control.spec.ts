@@ -86,23 +86,26 @@ describe.each(kinds)('%s — exact read-ahead from a pull source', (kind) => {
   });
 
   // mapAsync has no partitions: every admitted element starts at once.
-  if (kind !== 'mapAsync') it('counts elements waiting for their partition: one key, still exactly parallelism pulled', async () => {
-    const valve = new Valve();
-    const { gen, stats } = countingSource();
-    const { op, inners } = controlled(kind, { parallelism: 4, perPartition: 1, key: () => 0, valve });
-    const subscription = pullFrom(gen, valve).pipe(op).subscribe();
-    await settle(10);
-    expect(stats.pulled).toBe(4);
-    expect([...inners.keys()]).toEqual([0]); // one running, three waiting for key 0
-    subscription.unsubscribe();
-  });
+  if (kind !== 'mapAsync')
+    it('counts elements waiting for their partition: one key, still exactly parallelism pulled', async () => {
+      const valve = new Valve();
+      const { gen, stats } = countingSource();
+      const { op, inners } = controlled(kind, { parallelism: 4, perPartition: 1, key: () => 0, valve });
+      const subscription = pullFrom(gen, valve).pipe(op).subscribe();
+      await settle(10);
+      expect(stats.pulled).toBe(4);
+      expect([...inners.keys()]).toEqual([0]); // one running, three waiting for key 0
+      subscription.unsubscribe();
+    });
 
   it('resumes pulling one element per element that leaves the operator', async () => {
     const valve = new Valve();
     const { gen, stats } = countingSource();
     const { op, finish } = controlled(kind, { parallelism: 3, perPartition: 1, valve });
     const out: number[] = [];
-    const subscription = pullFrom(gen, valve).pipe(op).subscribe((v) => out.push(v));
+    const subscription = pullFrom(gen, valve)
+      .pipe(op)
+      .subscribe((v) => out.push(v));
     await settle();
     expect(stats.pulled).toBe(3);
 
@@ -392,7 +395,9 @@ describe('several operators sharing one valve', () => {
     blocking.next(0);
     expect(valve.isOpen).toBe(false);
     const { gen, stats } = countingSource();
-    const b = pullFrom(gen, valve).pipe(mapAsync({ parallelism: 2, project: () => NEVER, valve })).subscribe();
+    const b = pullFrom(gen, valve)
+      .pipe(mapAsync({ parallelism: 2, project: () => NEVER, valve }))
+      .subscribe();
     await settle();
     expect(stats.pulled).toBe(0); // A holds the valve closed
     blocking.next(1); // overflow: A errors and releases its lease
@@ -403,8 +408,12 @@ describe('several operators sharing one valve', () => {
     expect(valve.isOpen).toBe(true);
 
     // A completed pipeline holds nothing either.
-    of(1, 2, 3).pipe(mapAsync({ parallelism: 1, project: (x: number) => of(x), valve })).subscribe();
-    EMPTY.pipe(mapAsyncPartitioned({ parallelism: 2, perPartition: 1, partitioner: (x: number) => x, project: (x: number) => of(x), valve })).subscribe();
+    of(1, 2, 3)
+      .pipe(mapAsync({ parallelism: 1, project: (x: number) => of(x), valve }))
+      .subscribe();
+    EMPTY.pipe(
+      mapAsyncPartitioned({ parallelism: 2, perPartition: 1, partitioner: (x: number) => x, project: (x: number) => of(x), valve }),
+    ).subscribe();
     expect(valve.isOpen).toBe(true);
   });
 });

@@ -20,7 +20,16 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
       };
       const source = hot('  (abc|)');
       const expected = '    -----(ABC|)';
-      expectObservable(source.pipe(mapAsyncPartitioned(3, 1, (v) => v, (v) => inners[v]))).toBe(expected);
+      expectObservable(
+        source.pipe(
+          mapAsyncPartitioned(
+            3,
+            1,
+            (v) => v,
+            (v) => inners[v],
+          ),
+        ),
+      ).toBe(expected);
       expectSubscriptions(inners.a.subscriptions).toBe('^----!');
       expectSubscriptions(inners.b.subscriptions).toBe('^!');
       expectSubscriptions(inners.c.subscriptions).toBe('^--!');
@@ -67,7 +76,16 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
       const inners: Record<string, Observable<string>> = { x, y, z };
       const source = hot('(xyz|)');
       // parallelism 2: x and y are held; y completes at 1 but keeps its slot until emitted at 10; then z runs.
-      expectObservable(source.pipe(mapAsyncPartitioned(2, 1, (v) => v, (v) => inners[v]))).toBe('----------(XY)-(Z|)');
+      expectObservable(
+        source.pipe(
+          mapAsyncPartitioned(
+            2,
+            1,
+            (v) => v,
+            (v) => inners[v],
+          ),
+        ),
+      ).toBe('----------(XY)-(Z|)');
       expectSubscriptions(z.subscriptions).toBe('----------^----!');
     });
   });
@@ -78,7 +96,16 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
       const b = cold('45|');
       const inners: Record<string, Observable<string>> = { a, b };
       const source = hot('(ab|)');
-      expectObservable(source.pipe(mapAsyncPartitioned(2, 1, (v) => v, (v) => inners[v]))).toBe('-1--2---3(45|)');
+      expectObservable(
+        source.pipe(
+          mapAsyncPartitioned(
+            2,
+            1,
+            (v) => v,
+            (v) => inners[v],
+          ),
+        ),
+      ).toBe('-1--2---3(45|)');
     });
   });
 
@@ -91,10 +118,22 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
         d: timer(4).pipe(map(() => 'D')),
       };
       function cold(): Observable<unknown> {
-        return timer(3).pipe(map(() => 'never emitted'), (o) => new Observable((s) => o.subscribe({ complete: () => s.complete() })));
+        return timer(3).pipe(
+          map(() => 'never emitted'),
+          (o) => new Observable((s) => o.subscribe({ complete: () => s.complete() })),
+        );
       }
       const source = hot('(abcd|)');
-      expectObservable(source.pipe(mapAsyncPartitioned(4, 1, (v) => v, (v) => inners[v]))).toBe('-nu-(D|)', { n: null, u: undefined, D: 'D' });
+      expectObservable(
+        source.pipe(
+          mapAsyncPartitioned(
+            4,
+            1,
+            (v) => v,
+            (v) => inners[v],
+          ),
+        ),
+      ).toBe('-nu-(D|)', { n: null, u: undefined, D: 'D' });
     });
   });
 
@@ -106,7 +145,16 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
       const inners: Record<string, Observable<string>> = { a, b, c };
       const source = hot('(abc)--d--|');
       const sourceSubs = '^-!';
-      expectObservable(source.pipe(mapAsyncPartitioned(4, 1, (v) => v, (v) => inners[v] ?? of(v)))).toBe('--#', undefined, new Error('boom'));
+      expectObservable(
+        source.pipe(
+          mapAsyncPartitioned(
+            4,
+            1,
+            (v) => v,
+            (v) => inners[v] ?? of(v),
+          ),
+        ),
+      ).toBe('--#', undefined, new Error('boom'));
       expectSubscriptions(source.subscriptions).toBe(sourceSubs);
       expectSubscriptions(a.subscriptions).toBe('^-!');
       expectSubscriptions(c.subscriptions).toBe('^-!');
@@ -118,10 +166,15 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
       const boom = new Error('partitioner');
       const source = hot('-a-b-|');
       const result = source.pipe(
-        mapAsyncPartitioned(2, 1, (v) => {
-          if (v === 'b') throw boom;
-          return v;
-        }, (v) => timer(10).pipe(map(() => v))),
+        mapAsyncPartitioned(
+          2,
+          1,
+          (v) => {
+            if (v === 'b') throw boom;
+            return v;
+          },
+          (v) => timer(10).pipe(map(() => v)),
+        ),
       );
       expectObservable(result).toBe('---#', undefined, boom);
     });
@@ -132,10 +185,15 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
       const boom = new Error('project');
       const source = hot('-a-b-|');
       const result = source.pipe(
-        mapAsyncPartitioned(2, 1, (v) => v, (v) => {
-          if (v === 'b') throw boom;
-          return timer(10).pipe(map(() => v));
-        }),
+        mapAsyncPartitioned(
+          2,
+          1,
+          (v) => v,
+          (v) => {
+            if (v === 'b') throw boom;
+            return timer(10).pipe(map(() => v));
+          },
+        ),
       );
       expectObservable(result).toBe('---#', undefined, boom);
     });
@@ -144,8 +202,26 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
   it('completes only after the source completed and every held element was emitted', () => {
     testScheduler.run(({ hot, cold, expectObservable }) => {
       const inners: Record<string, Observable<string>> = { a: cold('----(A|)'), b: cold('-(B|)') };
-      expectObservable(hot('ab|').pipe(mapAsyncPartitioned(2, 1, (v) => v, (v) => inners[v]))).toBe('----(AB|)');
-      expectObservable(hot('-----|').pipe(mapAsyncPartitioned(2, 1, (v) => v, (v) => of(v)))).toBe('-----|');
+      expectObservable(
+        hot('ab|').pipe(
+          mapAsyncPartitioned(
+            2,
+            1,
+            (v) => v,
+            (v) => inners[v],
+          ),
+        ),
+      ).toBe('----(AB|)');
+      expectObservable(
+        hot('-----|').pipe(
+          mapAsyncPartitioned(
+            2,
+            1,
+            (v) => v,
+            (v) => of(v),
+          ),
+        ),
+      ).toBe('-----|');
     });
   });
 
@@ -157,10 +233,15 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
       const signals: AbortSignal[] = [];
       const source = hot('ab---------|');
       const result = source.pipe(
-        mapAsyncPartitioned(2, 1, (v) => v, (v, _k, context) => {
-          signals.push(context.signal);
-          return inners[v];
-        }),
+        mapAsyncPartitioned(
+          2,
+          1,
+          (v) => v,
+          (v, _k, context) => {
+            signals.push(context.signal);
+            return inners[v];
+          },
+        ),
       );
       expectObservable(result, '^---!').toBe('-');
       expectSubscriptions(source.subscriptions).toBe('^---!');
@@ -177,7 +258,16 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
       const z = cold('--(Z|)');
       const inners: Record<string, Observable<string>> = { x, y, z };
       const source = hot('(xyz|)');
-      expectObservable(source.pipe(mapAsyncPartitionedUnordered(2, 1, (v) => v, (v) => inners[v]))).toBe('-Y-Z------(X|)');
+      expectObservable(
+        source.pipe(
+          mapAsyncPartitionedUnordered(
+            2,
+            1,
+            (v) => v,
+            (v) => inners[v],
+          ),
+        ),
+      ).toBe('-Y-Z------(X|)');
       expectSubscriptions(z.subscriptions).toBe('-^-!');
     });
   });
@@ -322,7 +412,24 @@ describe('mapAsyncPartitioned — the seed’s annotated broker scenario (notes 
 
   it('emits all 16 results in offset order, never holds more than 10, and completes', () => {
     const emitted = log.filter((l) => l.startsWith('emitted')).map((l) => l.split(' ')[1]);
-    expect(emitted).toEqual(['0-1', '0-2', '0-3', '3-1', '3-2', '2-1', '6-1', '1-1', '1-2', '5-1', '3-3', '0-4', '4-1', '8-1', '9-1', '1-3']);
+    expect(emitted).toEqual([
+      '0-1',
+      '0-2',
+      '0-3',
+      '3-1',
+      '3-2',
+      '2-1',
+      '6-1',
+      '1-1',
+      '1-2',
+      '5-1',
+      '3-3',
+      '0-4',
+      '4-1',
+      '8-1',
+      '9-1',
+      '1-3',
+    ]);
     let held = 0;
     let maxHeld = 0;
     for (const line of log) {

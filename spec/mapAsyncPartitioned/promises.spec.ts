@@ -332,12 +332,21 @@ describe('Promise projects — specific cases', () => {
     const events: string[] = [];
     from([0, 1, 2])
       .pipe(
-        mapAsyncPartitioned(3, 1, (x) => x, (x, _key, { signal }) => {
-          signals[x] = signal;
-          return d[x].promise;
-        }),
+        mapAsyncPartitioned(
+          3,
+          1,
+          (x) => x,
+          (x, _key, { signal }) => {
+            signals[x] = signal;
+            return d[x].promise;
+          },
+        ),
       )
-      .subscribe({ next: (v) => events.push(`next ${v}`), error: (e: Error) => events.push(`error ${e.message}`), complete: () => events.push('complete') });
+      .subscribe({
+        next: (v) => events.push(`next ${v}`),
+        error: (e: Error) => events.push(`error ${e.message}`),
+        complete: () => events.push('complete'),
+      });
     d[1].resolve('one');
     d[2].reject(new Error('two failed'));
     await macrotask();
@@ -367,10 +376,15 @@ describe('Promise projects — specific cases', () => {
     const values: number[] = [];
     from([1, 2])
       .pipe(
-        mapAsyncPartitioned(2, 1, (x) => x, async (x, _key, { signal }) => {
-          signals.push(signal);
-          return x;
-        }),
+        mapAsyncPartitioned(
+          2,
+          1,
+          (x) => x,
+          async (x, _key, { signal }) => {
+            signals.push(signal);
+            return x;
+          },
+        ),
         take(1),
       )
       .subscribe((v) => values.push(v));
@@ -386,10 +400,15 @@ describe('Promise projects — specific cases', () => {
       const out: number[] = [];
       from([1, 2, 3, 4])
         .pipe(
-          mapAsyncPartitioned(3, 1, (x: number) => (x % 2 ? 'odd' : 'even'), (value: number, partition: string) => {
-            seen.push([value, partition]);
-            return Promise.resolve(value * 10);
-          }),
+          mapAsyncPartitioned(
+            3,
+            1,
+            (x: number) => (x % 2 ? 'odd' : 'even'),
+            (value: number, partition: string) => {
+              seen.push([value, partition]);
+              return Promise.resolve(value * 10);
+            },
+          ),
         )
         .subscribe({ next: (v) => out.push(v), error: reject, complete: () => resolve(out) });
     });
@@ -403,7 +422,14 @@ describe('Promise projects — specific cases', () => {
     const unordered: number[] = [];
     await new Promise<void>((resolve) =>
       from([1, 2])
-        .pipe(mapAsyncPartitionedUnordered(2, 1, (x: number) => x, (value: number) => Promise.resolve(`${value}`)))
+        .pipe(
+          mapAsyncPartitionedUnordered(
+            2,
+            1,
+            (x: number) => x,
+            (value: number) => Promise.resolve(`${value}`),
+          ),
+        )
         .subscribe({ next: (v) => unordered.push(Number(v)), complete: resolve }),
     );
     expect(unordered.sort()).toEqual([1, 2]);

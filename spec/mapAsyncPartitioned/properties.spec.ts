@@ -102,7 +102,12 @@ interface Run {
   indexSeen: Map<number, unknown>;
 }
 
-function operatorFor(kind: Kind, s: Scenario, project: (el: El, keyOrIndex: unknown) => Observable<string>, onAdmit: (el: El) => void): OperatorFunction<El, string> {
+function operatorFor(
+  kind: Kind,
+  s: Scenario,
+  project: (el: El, keyOrIndex: unknown) => Observable<string>,
+  onAdmit: (el: El) => void,
+): OperatorFunction<El, string> {
   const partitioner = (el: El): number => {
     onAdmit(el);
     return el.key;
@@ -111,7 +116,12 @@ function operatorFor(kind: Kind, s: Scenario, project: (el: El, keyOrIndex: unkn
     case 'ordered':
       return mapAsyncPartitioned(s.parallelism, s.perPartition, partitioner, (el: El, key: number) => project(el, key));
     case 'unordered':
-      return mapAsyncPartitionedUnordered({ parallelism: s.parallelism, perPartition: s.perPartition, partitioner, project: (el: El, key: number) => project(el, key) });
+      return mapAsyncPartitionedUnordered({
+        parallelism: s.parallelism,
+        perPartition: s.perPartition,
+        partitioner,
+        project: (el: El, key: number) => project(el, key),
+      });
     case 'mapAsync':
       return mapAsync(s.parallelism, (el: El, index: number) => {
         onAdmit(el); // mapAsync starts every element at admission
@@ -174,7 +184,9 @@ function simulate(kind: Kind, scenario: Scenario): Run {
         const started = startedPerKey.get(key) ?? 0;
         const running = runningPerKey.get(key) ?? 0;
         if (admitted > started && running !== perPartition) {
-          run.violations.push(`t=${scheduler.now()}: key ${key} has ${admitted - started} waiting but only ${running} running (perPartition ${perPartition})`);
+          run.violations.push(
+            `t=${scheduler.now()}: key ${key} has ${admitted - started} waiting but only ${running} running (perPartition ${perPartition})`,
+          );
         }
       }
     }
@@ -202,7 +214,8 @@ function simulate(kind: Kind, scenario: Scenario): Run {
     const running = (runningPerKey.get(el.key) ?? 0) + 1;
     runningPerKey.set(el.key, running);
     startedPerKey.set(el.key, (startedPerKey.get(el.key) ?? 0) + 1);
-    if (running > perPartition) run.violations.push(`t=${scheduler.now()}: ${running} inners of key ${el.key} running (perPartition ${perPartition})`);
+    if (running > perPartition)
+      run.violations.push(`t=${scheduler.now()}: ${running} inners of key ${el.key} running (perPartition ${perPartition})`);
     if (!run.admit.has(el.i)) run.violations.push(`element ${el.i} started before it was admitted`);
 
     const spec = el.spec;
@@ -233,8 +246,20 @@ function simulate(kind: Kind, scenario: Scenario): Run {
         finish(subscriber);
         return;
       }
-      spec.offsets.forEach((offset, j) => subscriber.add(scheduler.schedule(action(() => emit(subscriber, j)), offset)));
-      subscriber.add(scheduler.schedule(action(() => finish(subscriber)), spec.latency));
+      spec.offsets.forEach((offset, j) =>
+        subscriber.add(
+          scheduler.schedule(
+            action(() => emit(subscriber, j)),
+            offset,
+          ),
+        ),
+      );
+      subscriber.add(
+        scheduler.schedule(
+          action(() => finish(subscriber)),
+          spec.latency,
+        ),
+      );
     });
   };
 
@@ -267,7 +292,12 @@ function simulate(kind: Kind, scenario: Scenario): Run {
     if (group.length > 0) flushGroup(t, group);
     const completeAt = t + scenario.completeGap;
     run.sourceCompleteAt = completeAt;
-    subscriber.add(scheduler.schedule(action(() => subscriber.complete()), completeAt));
+    subscriber.add(
+      scheduler.schedule(
+        action(() => subscriber.complete()),
+        completeAt,
+      ),
+    );
   });
 
   scheduler.run(() => {
@@ -327,7 +357,11 @@ function expectHealthyRun(run: Run, kind: Kind): void {
     expect(start.t).toBeGreaterThanOrEqual(admitted.t);
     if (start.t !== admitted.t) {
       const freedBy = run.els.some((o) => o.i < el.i && o.key === el.key && run.complete.get(o.i)!.t === start.t);
-      expect({ element: el.i, startedAt: start.t, freedBySameKeyCompletion: freedBy }).toEqual({ element: el.i, startedAt: start.t, freedBySameKeyCompletion: true });
+      expect({ element: el.i, startedAt: start.t, freedBySameKeyCompletion: freedBy }).toEqual({
+        element: el.i,
+        startedAt: start.t,
+        freedBySameKeyCompletion: true,
+      });
     }
   }
 
@@ -371,13 +405,19 @@ describe('mapAsyncPartitioned — properties in virtual time', () => {
   it('holds with many elements per key and tight bounds (parallelism 2–3, few keys)', () => {
     const tight = fc
       .record({
-        elements: fc.array(elementArb.map((e) => ({ ...e, key: e.key % 2 })), { minLength: 10, maxLength: 40 }),
+        elements: fc.array(
+          elementArb.map((e) => ({ ...e, key: e.key % 2 })),
+          { minLength: 10, maxLength: 40 },
+        ),
         parallelism: fc.integer({ min: 2, max: 3 }),
         completeGap: fc.integer({ min: 0, max: 3 }),
         perPartition: fc.constant(1),
       })
       .map((s) => ({ ...s, perPartition: s.parallelism === 3 && s.elements.length % 2 === 0 ? 2 : 1 }));
-    fc.assert(fc.property(tight, (scenario) => expectHealthyRun(simulate('ordered', scenario), 'ordered')), { numRuns: 150 });
+    fc.assert(
+      fc.property(tight, (scenario) => expectHealthyRun(simulate('ordered', scenario), 'ordered')),
+      { numRuns: 150 },
+    );
   });
 
   it('fails fast: an erroring inner errors the output in the same frame, nothing is emitted after, everything is unsubscribed', () => {

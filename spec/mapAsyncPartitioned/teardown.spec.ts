@@ -31,7 +31,13 @@ type Kind = 'mapAsyncPartitioned' | 'mapAsyncPartitionedUnordered' | 'mapAsync';
 const kinds: Kind[] = ['mapAsyncPartitioned', 'mapAsyncPartitionedUnordered', 'mapAsync'];
 
 /** One of the three operators; the partitioned ones with perPartition 1 (mapAsync ignores `key`). */
-function op<T, R>(kind: Kind, parallelism: number, key: (v: T) => unknown, project: (v: T) => ObservableInput<R>, valve?: Valve): OperatorFunction<T, R> {
+function op<T, R>(
+  kind: Kind,
+  parallelism: number,
+  key: (v: T) => unknown,
+  project: (v: T) => ObservableInput<R>,
+  valve?: Valve,
+): OperatorFunction<T, R> {
   if (kind === 'mapAsync') return mapAsync({ parallelism, project, valve });
   const options = { parallelism, perPartition: 1, partitioner: key, project, valve };
   return kind === 'mapAsyncPartitioned' ? mapAsyncPartitioned(options) : mapAsyncPartitionedUnordered(options);
@@ -41,7 +47,9 @@ function op<T, R>(kind: Kind, parallelism: number, key: (v: T) => unknown, proje
 const gc = (globalThis as { gc?: () => void }).gc;
 const itWithGc = typeof gc === 'function' ? it : it.skip;
 if (typeof gc !== 'function') {
-  console.warn('teardown.spec: the per-key leak tests are SKIPPED — global.gc is absent; run jest under `node --expose-gc` (npm test does).');
+  console.warn(
+    'teardown.spec: the per-key leak tests are SKIPPED — global.gc is absent; run jest under `node --expose-gc` (npm test does).',
+  );
 }
 
 const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -49,10 +57,27 @@ const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) =
 describe.each(kinds)('%s — contributor checklist', (kind) => {
   it('never: emits nothing, never completes, and releases everything on unsubscribe', () => {
     newScheduler().run(({ expectObservable }) => {
-      expectObservable(NEVER.pipe(op(kind, 2, (v) => v, (v) => of(v)))).toBe('-');
+      expectObservable(
+        NEVER.pipe(
+          op(
+            kind,
+            2,
+            (v) => v,
+            (v) => of(v),
+          ),
+        ),
+      ).toBe('-');
     });
     const valve = new Valve();
-    const subscription = NEVER.pipe(op(kind, 2, (v) => v, (v) => of(v), valve)).subscribe();
+    const subscription = NEVER.pipe(
+      op(
+        kind,
+        2,
+        (v) => v,
+        (v) => of(v),
+        valve,
+      ),
+    ).subscribe();
     subscription.unsubscribe();
     expect(valve.isOpen).toBe(true);
   });
@@ -61,20 +86,50 @@ describe.each(kinds)('%s — contributor checklist', (kind) => {
     let calls = 0;
     newScheduler().run(({ cold, expectObservable }) => {
       const result = cold('|').pipe(
-        op(kind, 2, (v) => (calls++, v), (v) => (calls++, of(v))),
+        op(
+          kind,
+          2,
+          (v) => (calls++, v),
+          (v) => (calls++, of(v)),
+        ),
       );
       expectObservable(result).toBe('|');
     });
     expect(calls).toBe(0);
     const done: string[] = [];
-    EMPTY.pipe(op(kind, 2, (v) => v, (v) => of(v))).subscribe({ complete: () => done.push('complete') });
+    EMPTY.pipe(
+      op(
+        kind,
+        2,
+        (v) => v,
+        (v) => of(v),
+      ),
+    ).subscribe({ complete: () => done.push('complete') });
     expect(done).toEqual(['complete']);
   });
 
   it('one value and many: a source of values with synchronous inners passes them through and completes', () => {
     newScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('a|').pipe(op(kind, 2, (v) => v, (v) => of(v)))).toBe('a|');
-      expectObservable(cold('ab(cd)|').pipe(op(kind, 2, (v) => v, (v) => of(v)))).toBe('ab(cd)|');
+      expectObservable(
+        cold('a|').pipe(
+          op(
+            kind,
+            2,
+            (v) => v,
+            (v) => of(v),
+          ),
+        ),
+      ).toBe('a|');
+      expectObservable(
+        cold('ab(cd)|').pipe(
+          op(
+            kind,
+            2,
+            (v) => v,
+            (v) => of(v),
+          ),
+        ),
+      ).toBe('ab(cd)|');
     });
   });
 
@@ -82,7 +137,16 @@ describe.each(kinds)('%s — contributor checklist', (kind) => {
     newScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
       const source = hot('a-b-#');
       const inners = { a: cold('--------x|'), b: cold('-------y|') };
-      expectObservable(source.pipe(op(kind, 3, (v) => v, (v: string) => inners[v as 'a' | 'b']))).toBe('----#');
+      expectObservable(
+        source.pipe(
+          op(
+            kind,
+            3,
+            (v) => v,
+            (v: string) => inners[v as 'a' | 'b'],
+          ),
+        ),
+      ).toBe('----#');
       expectSubscriptions(source.subscriptions).toBe('^---!');
       expectSubscriptions(inners.a.subscriptions).toBe('^---!');
       expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
@@ -94,7 +158,14 @@ describe.each(kinds)('%s — contributor checklist', (kind) => {
       // parallelism 2: a runs long, b completes at 5 (held behind a when ordered), c arrives at 4.
       const source = hot('a-b-c---');
       const inners = { a: cold('------x|'), b: cold('--y|'), c: cold('-z|') };
-      const result = source.pipe(op(kind, 2, (v) => v, (v: string) => inners[v as 'a' | 'b' | 'c']));
+      const result = source.pipe(
+        op(
+          kind,
+          2,
+          (v) => v,
+          (v: string) => inners[v as 'a' | 'b' | 'c'],
+        ),
+      );
       if (kind === 'mapAsyncPartitionedUnordered') {
         expectObservable(result, '^-----!').toBe('----y-');
         expectSubscriptions(inners.c.subscriptions).toBe('-----^!'); // b left at 5, admitting c
@@ -168,7 +239,14 @@ describe.each(kinds)('%s — contributor checklist', (kind) => {
     newScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
       const source = hot('abc');
       const inners = { a: cold('------x|'), b: cold('-y|'), c: cold('---#', undefined, new Error('inner failed')) };
-      const result = source.pipe(op(kind, 3, (v) => v, (v: string) => inners[v as 'a' | 'b' | 'c']));
+      const result = source.pipe(
+        op(
+          kind,
+          3,
+          (v) => v,
+          (v: string) => inners[v as 'a' | 'b' | 'c'],
+        ),
+      );
       // b's result is ready at 2 but waits behind a when ordered; c fails at 5, before a completes.
       expectObservable(result).toBe(kind === 'mapAsyncPartitionedUnordered' ? '--y--#' : '-----#', undefined, new Error('inner failed'));
       expectSubscriptions(source.subscriptions).toBe('^----!');
@@ -196,7 +274,12 @@ describe.each(kinds)('%s — contributor checklist', (kind) => {
     range(0, 1e9)
       .pipe(
         guard(counter),
-        op(kind, 4, (x: number) => x % 7, (x: number) => (projected++, of(x))),
+        op(
+          kind,
+          4,
+          (x: number) => x % 7,
+          (x: number) => (projected++, of(x)),
+        ),
         take(3),
       )
       .subscribe((v) => values.push(v));
@@ -214,7 +297,17 @@ describe.each(kinds)('%s — contributor checklist', (kind) => {
       }
     });
     const values: number[] = [];
-    endless.pipe(op(kind, 2, (x: number) => x, (x: number) => of(x, x)), take(5)).subscribe((v) => values.push(v));
+    endless
+      .pipe(
+        op(
+          kind,
+          2,
+          (x: number) => x,
+          (x: number) => of(x, x),
+        ),
+        take(5),
+      )
+      .subscribe((v) => values.push(v));
     expect(values).toEqual([0, 0, 1, 1, 2]);
     expect(produced).toBeLessThanOrEqual(5);
   });
@@ -228,14 +321,33 @@ describe.each(kinds)('%s — contributor checklist', (kind) => {
       }
     });
     const values: number[] = [];
-    of('only').pipe(op(kind, 2, (x: string) => x, () => infinite), take(3)).subscribe((v) => values.push(v));
+    of('only')
+      .pipe(
+        op(
+          kind,
+          2,
+          (x: string) => x,
+          () => infinite,
+        ),
+        take(3),
+      )
+      .subscribe((v) => values.push(v));
     expect(values).toEqual([0, 1, 2]);
     expect(produced).toBe(3);
     const fromRange: number[] = [];
     const outer = { produced: 0 };
     const inner = { produced: 0 };
     range(0, 1e9)
-      .pipe(guard(outer), op(kind, 4, (x: number) => x % 3, () => range(0, Infinity).pipe(guard(inner))), take(3))
+      .pipe(
+        guard(outer),
+        op(
+          kind,
+          4,
+          (x: number) => x % 3,
+          () => range(0, Infinity).pipe(guard(inner)),
+        ),
+        take(3),
+      )
       .subscribe((v) => fromRange.push(v));
     expect(fromRange).toEqual([0, 1, 2]);
     expect(outer.produced).toBe(1);
@@ -306,10 +418,19 @@ describe.each(kinds)('%s — re-entrancy', (kind) => {
     const source = new Subject<number>();
     const inners = [new Subject<number>(), new Subject<number>(), new Subject<number>()];
     const values: number[] = [];
-    const subscription = source.pipe(op(kind, 3, (v: number) => v, (v: number) => inners[v])).subscribe((v) => {
-      values.push(v);
-      subscription.unsubscribe();
-    });
+    const subscription = source
+      .pipe(
+        op(
+          kind,
+          3,
+          (v: number) => v,
+          (v: number) => inners[v],
+        ),
+      )
+      .subscribe((v) => {
+        values.push(v);
+        subscription.unsubscribe();
+      });
     [0, 1, 2].forEach((v) => source.next(v));
     inners[2].next(2);
     inners[1].next(1);
@@ -326,8 +447,14 @@ describe.each(kinds)('%s — no leaks', (kind) => {
     const run = (ms: number[], failAt?: number) => {
       const source = from(ms.map((m, i) => ({ m, i })));
       return source.pipe(
-        op(kind, 3, (e) => e.i % 2, (e) =>
-          e.i === failAt ? timer(e.m, scheduler).pipe(mergeMap(() => throwError(() => new Error('fail')))) : timer(e.m, scheduler).pipe(map(() => e.i)),
+        op(
+          kind,
+          3,
+          (e) => e.i % 2,
+          (e) =>
+            e.i === failAt
+              ? timer(e.m, scheduler).pipe(mergeMap(() => throwError(() => new Error('fail'))))
+              : timer(e.m, scheduler).pipe(map(() => e.i)),
         ),
       );
     };
@@ -368,39 +495,42 @@ describe.each(kinds)('%s — no leaks', (kind) => {
     return count;
   }
 
-  itWithGc('per-key state becomes garbage once a key has no held elements, while the subscription lives on (needs --expose-gc)', async () => {
-    const refs: WeakRef<object>[] = [];
-    const source = new Subject<{ key: object; n: number }>();
-    const pending = new Subject<number>(); // one element that stays running to keep the subscription busy
-    let completedCount = 0;
-    let outputs = 0;
-    const subscription = source
-      .pipe(
-        op(
-          kind,
-          4,
-          (e) => e.key,
-          (e) => (e.n === -1 ? pending : Promise.resolve(e.n)),
-        ),
-      )
-      .subscribe({ next: () => outputs++, complete: () => completedCount++ });
-    // The long-running element comes last so ordered output is not blocked behind it.
-    (() => {
-      for (let n = 0; n < 200; n++) {
-        const key = {};
-        refs.push(new WeakRef(key));
-        source.next({ key, n });
-        source.next({ key, n }); // a second element of the key waits for the first (a waiting queue is created)
-      }
-    })();
-    for (let i = 0; i < 100 && outputs < 400; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(outputs).toBe(400);
-    source.next({ key: {}, n: -1 });
-    expect(await collected(refs)).toBe(refs.length);
-    expect(subscription.closed).toBe(false);
-    expect(completedCount).toBe(0);
-    subscription.unsubscribe();
-  });
+  itWithGc(
+    'per-key state becomes garbage once a key has no held elements, while the subscription lives on (needs --expose-gc)',
+    async () => {
+      const refs: WeakRef<object>[] = [];
+      const source = new Subject<{ key: object; n: number }>();
+      const pending = new Subject<number>(); // one element that stays running to keep the subscription busy
+      let completedCount = 0;
+      let outputs = 0;
+      const subscription = source
+        .pipe(
+          op(
+            kind,
+            4,
+            (e) => e.key,
+            (e) => (e.n === -1 ? pending : Promise.resolve(e.n)),
+          ),
+        )
+        .subscribe({ next: () => outputs++, complete: () => completedCount++ });
+      // The long-running element comes last so ordered output is not blocked behind it.
+      (() => {
+        for (let n = 0; n < 200; n++) {
+          const key = {};
+          refs.push(new WeakRef(key));
+          source.next({ key, n });
+          source.next({ key, n }); // a second element of the key waits for the first (a waiting queue is created)
+        }
+      })();
+      for (let i = 0; i < 100 && outputs < 400; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(outputs).toBe(400);
+      source.next({ key: {}, n: -1 });
+      expect(await collected(refs)).toBe(refs.length);
+      expect(subscription.closed).toBe(false);
+      expect(completedCount).toBe(0);
+      subscription.unsubscribe();
+    },
+  );
 
   itWithGc('after completion, the subscription still held by the caller retains no key, value or result (needs --expose-gc)', async () => {
     const refs: WeakRef<object>[] = [];
@@ -416,11 +546,16 @@ describe.each(kinds)('%s — no leaks', (kind) => {
       const done = new Promise<void>((resolve) => (resolveDone = resolve));
       const sub = from(elements)
         .pipe(
-          op(kind, 8, (e) => e.key, (e) => {
-            const result = { n: e.n };
-            refs.push(new WeakRef(result));
-            return Promise.resolve(result);
-          }),
+          op(
+            kind,
+            8,
+            (e) => e.key,
+            (e) => {
+              const result = { n: e.n };
+              refs.push(new WeakRef(result));
+              return Promise.resolve(result);
+            },
+          ),
         )
         .subscribe({ next: () => results++, complete: resolveDone });
       await done;

@@ -77,7 +77,8 @@ const partitionedOperators = [
 ] as const;
 
 describe.each(partitionedOperators)('%s validation', (name, operator) => {
-  const positional = (a: PartitionedArgs) => () => (operator as (...args: unknown[]) => unknown)(a.parallelism, a.perPartition, a.partitioner, a.project);
+  const positional = (a: PartitionedArgs) => () =>
+    (operator as (...args: unknown[]) => unknown)(a.parallelism, a.perPartition, a.partitioner, a.project);
   const options = (a: PartitionedArgs) => () => (operator as (o: unknown) => unknown)(a);
   const forms = [
     ['positional', positional],
@@ -154,7 +155,13 @@ describe.each(partitionedOperators)('%s validation', (name, operator) => {
     });
 
     it('accepts a Valve, maxQueued 0 / 5 / Infinity, and undefined for both', () => {
-      for (const extra of [{ valve: new Valve() }, { maxQueued: 0 }, { maxQueued: 5 }, { maxQueued: Infinity }, { valve: undefined, maxQueued: undefined }]) {
+      for (const extra of [
+        { valve: new Valve() },
+        { maxQueued: 0 },
+        { maxQueued: 5 },
+        { maxQueued: Infinity },
+        { valve: undefined, maxQueued: undefined },
+      ]) {
         expect(options({ ...valid, ...extra })).not.toThrow();
       }
     });
@@ -220,7 +227,12 @@ describe('validation happens at creation, not on subscribe', () => {
     expect(subscribed).toBe(0);
     // A valid one calls neither partitioner nor project until subscribed.
     const piped = source.pipe(
-      mapAsyncPartitioned(2, 1, (x: number) => (called++, x), (x: number) => (called++, of(x))),
+      mapAsyncPartitioned(
+        2,
+        1,
+        (x: number) => (called++, x),
+        (x: number) => (called++, of(x)),
+      ),
     );
     expect(subscribed).toBe(0);
     expect(called).toBe(0);

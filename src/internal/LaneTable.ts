@@ -297,7 +297,6 @@ export class LaneTable<T, K, R> {
     return this.enqueueIfReady(lane);
   }
 
-
   /** State of one lane (tests and diagnostics). */
   inspect(key: K): { buffered: number; batches: number; busy: boolean; due: boolean; timer: boolean } | undefined {
     const lane = this.lanes.get(key);

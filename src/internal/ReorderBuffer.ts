@@ -676,7 +676,9 @@ function lt(a: unknown, b: unknown): boolean {
 
 /** The error for a `nextId` that does not move forward (kept out of the hot path so it stays small). */
 function notAfter(id: unknown, next: unknown): never {
-  throw new RangeError(`boundedOrdering: nextId must return an id after its argument, but nextId(${describe(id)}) returned ${describe(next)}`);
+  throw new RangeError(
+    `boundedOrdering: nextId must return an id after its argument, but nextId(${describe(id)}) returned ${describe(next)}`,
+  );
 }
 
 /** The error for an id of the wrong type under the natural order (out of the hot path). */

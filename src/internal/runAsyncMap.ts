@@ -94,7 +94,6 @@ class Job<T, K, R> implements ProjectContext, Observer<R> {
   }
 }
 
-
 /**
  * The state of one subscription: an {@link Intake} (the `parallelism` bound, the push-source queue and
  * the valve), a {@link PartitionTable} (the per-key bound), the held jobs in input order (ordered mode)

@@ -71,7 +71,12 @@ export function readBatchByLaneConfig<T, K, R>(
     throw new TypeError(`${operator}: ordered must be a boolean, got ${describe(ordered)}`);
   }
   const candidate = scheduler as Partial<SchedulerLike> | null;
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.schedule !== 'function' || typeof candidate.now !== 'function') {
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.schedule !== 'function' ||
+    typeof candidate.now !== 'function'
+  ) {
     throw new TypeError(`${operator}: scheduler must be a SchedulerLike (with schedule and now), got ${describe(scheduler)}`);
   }
   if (onDiagnostic !== undefined) checkFunction(operator, 'onDiagnostic', onDiagnostic);
@@ -79,7 +84,6 @@ export function readBatchByLaneConfig<T, K, R>(
   const { valve, maxQueued } = readFlowControl(operator, options);
   return { operator, key, size, maxWait, concurrency, maxInFlight, ordered, scheduler, onDiagnostic, handler, valve, maxQueued };
 }
-
 
 /**
  * The machinery of `batchByLane` (`arrays` false: one message per source value) and
@@ -142,7 +146,9 @@ export function runBatchByLane<T, K, R>(
       const onResults = (batch: LaneBatch<T, K, R>, results: unknown): void => {
         if (batch.cancelled || subscriber.closed) return;
         if (!Array.isArray(results)) {
-          fail(new TypeError(`${operator}: the handler's result for lane ${describe(batch.key)} must be an array, got ${describe(results)}`));
+          fail(
+            new TypeError(`${operator}: the handler's result for lane ${describe(batch.key)} must be an array, got ${describe(results)}`),
+          );
           return;
         }
         const expected = batch.values.length;
@@ -193,7 +199,11 @@ export function runBatchByLane<T, K, R>(
             },
             complete: () => {
               if (!received && !batch.cancelled) {
-                fail(new TypeError(`${operator}: the handler's Observable for lane ${describe(batch.key)} completed without emitting the results array`));
+                fail(
+                  new TypeError(
+                    `${operator}: the handler's Observable for lane ${describe(batch.key)} completed without emitting the results array`,
+                  ),
+                );
               }
             },
           });

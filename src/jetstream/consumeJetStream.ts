@@ -38,9 +38,7 @@ export type JetStreamHandler<K> = (
  * @public
  */
 export type JetStreamFailurePolicy =
-  | JetStreamOutcome
-  | 'fail'
-  | ((error: unknown, delivery: JetStreamDelivery) => JetStreamOutcome | 'fail');
+  JetStreamOutcome | 'fail' | ((error: unknown, delivery: JetStreamDelivery) => JetStreamOutcome | 'fail');
 
 /**
  * One settled delivery, as emitted by {@link consumeJetStream} and {@link settleBatchResults}.

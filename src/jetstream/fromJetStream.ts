@@ -29,14 +29,7 @@ export type JetStreamPullConsumer = Pick<Consumer, 'fetch' | 'info'>;
  * - `'failed'`: the output errored.
  * @public
  */
-export type JetStreamConsumerStatus =
-  | 'starting'
-  | 'awaiting-redelivery'
-  | 'consuming'
-  | 'draining'
-  | 'drained'
-  | 'stopped'
-  | 'failed';
+export type JetStreamConsumerStatus = 'starting' | 'awaiting-redelivery' | 'consuming' | 'draining' | 'drained' | 'stopped' | 'failed';
 
 /**
  * Options of {@link fromJetStream}.
@@ -281,7 +274,12 @@ class Session implements DeliveryHost {
   start(): void {
     this.setStatus('starting');
     const { stop, valve } = this.config;
-    if (stop !== undefined) this.stopSubscription = listenToStop(stop, () => this.drain(), (error: unknown) => this.fail(error));
+    if (stop !== undefined)
+      this.stopSubscription = listenToStop(
+        stop,
+        () => this.drain(),
+        (error: unknown) => this.fail(error),
+      );
     if (this.aborted) return;
     if (valve !== undefined) {
       this.removeValveListener = valve.onChange((open) => {
@@ -358,10 +356,13 @@ class Session implements DeliveryHost {
     }
     if (this.config.awaitPending && info.num_ack_pending > 0) {
       this.setStatus('awaiting-redelivery');
-      this.timer = this.scheduler.schedule(() => {
-        this.timer = undefined;
-        this.startConsuming();
-      }, redeliveryWaitMs(info) + PENDING_MARGIN_MS);
+      this.timer = this.scheduler.schedule(
+        () => {
+          this.timer = undefined;
+          this.startConsuming();
+        },
+        redeliveryWaitMs(info) + PENDING_MARGIN_MS,
+      );
       return;
     }
     this.startConsuming();

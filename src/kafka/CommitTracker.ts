@@ -120,7 +120,9 @@ class Ticket implements OffsetTicket {
 
 function checkOffset(method: string, name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number') {
-    throw new TypeError(`CommitTracker.${method}: ${name} must be a number, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    throw new TypeError(
+      `CommitTracker.${method}: ${name} must be a number, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+    );
   }
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(`CommitTracker.${method}: ${name} must be a safe integer ≥ 0, got ${String(value)}`);

@@ -105,15 +105,23 @@ export class KafkaRun<K> implements SettlingHost<K> {
       });
 
     const interval = config.commitInterval;
-    this.commitTimer = config.scheduler.schedule(function (this: SchedulerAction<KafkaRun<K>>, run) {
-      run!.onCommitTick();
-      this.schedule(run, interval);
-    }, interval, this);
+    this.commitTimer = config.scheduler.schedule(
+      function (this: SchedulerAction<KafkaRun<K>>, run) {
+        run!.onCommitTick();
+        this.schedule(run, interval);
+      },
+      interval,
+      this,
+    );
 
-    this.heartbeatTimer = config.scheduler.schedule(function (this: SchedulerAction<KafkaRun<K>>, run) {
-      run!.parked.heartbeat();
-      this.schedule(run, config.heartbeatInterval);
-    }, config.heartbeatInterval, this);
+    this.heartbeatTimer = config.scheduler.schedule(
+      function (this: SchedulerAction<KafkaRun<K>>, run) {
+        run!.parked.heartbeat();
+        this.schedule(run, config.heartbeatInterval);
+      },
+      config.heartbeatInterval,
+      this,
+    );
 
     this.setStatus('starting');
     if (this.phase === 'running') this.watchStop();

@@ -60,7 +60,10 @@ const messageKey = (delivery: KafkaDelivery): string | null => {
  * Checks the arguments of {@link consumeKafka} when it is called (so a mistake throws at the call site)
  * and fills in the defaults.
  */
-export function readConsumeKafkaOptions<K extends KafkaKey>(consumer: KafkaConsumerLike, options: ConsumeKafkaOptions<K>): KafkaRunConfig<K> {
+export function readConsumeKafkaOptions<K extends KafkaKey>(
+  consumer: KafkaConsumerLike,
+  options: ConsumeKafkaOptions<K>,
+): KafkaRunConfig<K> {
   checkConsumer(consumer);
   checkOptions(OPERATOR, options);
   for (const name of Object.keys(options)) {
@@ -118,7 +121,9 @@ function checkConsumer(consumer: unknown): void {
     typeof c.events === 'object' &&
     c.events !== null;
   if (!ok) {
-    throw new TypeError(`${OPERATOR}: consumer must be a kafkajs Consumer (run, stop, seek, commitOffsets, on, events), got ${describe(consumer)}`);
+    throw new TypeError(
+      `${OPERATOR}: consumer must be a kafkajs Consumer (run, stop, seek, commitOffsets, on, events), got ${describe(consumer)}`,
+    );
   }
 }
 
