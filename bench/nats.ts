@@ -84,8 +84,8 @@ const adapterPartitioned =
       fromJetStream(consumer, { window, valve, awaitPending: false }).pipe(
         mapAsyncPartitioned({
           parallelism: PARALLELISM,
-          perPartition: 1,
-          partitioner: (d) => d.subject,
+          perKey: 1,
+          key: (d) => d.subject,
           valve,
           project: async (d) => {
             await work();

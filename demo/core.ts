@@ -18,8 +18,8 @@ export interface DemoSettings {
   jitter: number;
   /** `mapAsyncPartitioned`'s parallelism. */
   parallelism: number;
-  /** `mapAsyncPartitioned`'s perPartition. */
-  perPartition: number;
+  /** `mapAsyncPartitioned`'s perKey. */
+  perKey: number;
   /** Seed of the event stream and of the latencies. */
   seed: number;
   /** Messages per broker poll. */
@@ -40,7 +40,7 @@ export const DEFAULTS: Readonly<DemoSettings> = {
   latencyMs: 2,
   jitter: 0.5,
   parallelism: 64,
-  perPartition: 1,
+  perKey: 1,
   seed: 42,
   pollSize: 500,
   runs: 3,
@@ -80,17 +80,17 @@ export const groupByConcatMap: Approach = {
 };
 
 /** This pack: bounded parallelism, a per-entity bound, results in input order, a paused consumer when full. */
-export function partitioned(parallelism: number, perPartition: number): Approach {
+export function partitioned(parallelism: number, perKey: number): Approach {
   return {
     id: 'mapAsyncPartitioned',
-    label: `mapAsyncPartitioned(${parallelism}, ${perPartition})`,
+    label: `mapAsyncPartitioned(${parallelism}, ${perKey})`,
     pipeline: ({ consume, call }) => {
       const valve = new Valve();
       return consume(valve).pipe(
         mapAsyncPartitioned({
           parallelism,
-          perPartition,
-          partitioner: (event: BrokerEvent) => event.entity,
+          perKey,
+          key: (event: BrokerEvent) => event.entity,
           project: (event, _entity, { signal }) => call(event, signal),
           valve,
         }),
@@ -100,7 +100,7 @@ export function partitioned(parallelism: number, perPartition: number): Approach
 }
 
 export function standardApproaches(settings: DemoSettings): Approach[] {
-  return [sequential, groupByConcatMap, partitioned(settings.parallelism, settings.perPartition)];
+  return [sequential, groupByConcatMap, partitioned(settings.parallelism, settings.perKey)];
 }
 
 /** Live figures of a run in progress (read by the progress display). */
@@ -292,15 +292,15 @@ export function summarise(runs: readonly ApproachResult[]): ApproachResult {
 
 /**
  * Whether a `mapAsyncPartitioned` result kept every promise of the operator: all results once, both
- * orders, at most `perPartition` calls per entity and `parallelism` overall, and — with the pausable
+ * orders, at most `perKey` calls per entity and `parallelism` overall, and — with the pausable
  * consumer — no more than `parallelism` events taken from the broker ahead of the output.
  */
-export function guaranteesHeld(result: ApproachResult, bounds: Pick<DemoSettings, 'parallelism' | 'perPartition'>): boolean {
+export function guaranteesHeld(result: ApproachResult, bounds: Pick<DemoSettings, 'parallelism' | 'perKey'>): boolean {
   return (
     result.complete &&
     result.entityOrderHeld &&
     result.globalOrderHeld &&
-    result.maxInFlightPerEntity <= bounds.perPartition &&
+    result.maxInFlightPerEntity <= bounds.perKey &&
     result.maxInFlight <= bounds.parallelism &&
     result.maxReadAhead <= bounds.parallelism
   );
@@ -331,7 +331,7 @@ export async function runSweep(
     const [s, p] =
       seq !== undefined && part !== undefined
         ? [seq, part]
-        : await runDemo(at, [labelled(sequential, latencyMs), labelled(partitioned(at.parallelism, at.perPartition), latencyMs)], hooks);
+        : await runDemo(at, [labelled(sequential, latencyMs), labelled(partitioned(at.parallelism, at.perKey), latencyMs)], hooks);
     rows.push({ latencyMs, sequential: s, partitioned: p, speedUp: p.throughput / s.throughput });
   }
   return rows;

@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const style = pickStyle(out, process.env);
   const print = (text = '') => out.write(`${text}\n`);
   const jitter = settings.jitter === 0 ? '' : ` ± ${Math.round(settings.jitter * 100)} %`;
-  const partitionedLabel = `mapAsyncPartitioned(${settings.parallelism}, ${settings.perPartition})`;
+  const partitionedLabel = `mapAsyncPartitioned(${settings.parallelism}, ${settings.perKey})`;
   // The longest progress label: a repeated sweep run of mapAsyncPartitioned.
   const sweepPrefix = sweep.length === 0 ? '' : `${Math.max(...sweep)} ms · `;
   const repeatSuffix = settings.runs > 1 ? ` · run ${settings.runs}` : '';

@@ -19,7 +19,7 @@ const OPTION_ROWS: readonly (readonly [string, string, string, string])[] = [
   ['-l, --latency MS', 'mean remote-call latency, ms', 'DEMO_LATENCY', String(DEFAULTS.latencyMs)],
   ['-j, --jitter F', 'latency spread: latency × (1 ± F)', 'DEMO_JITTER', String(DEFAULTS.jitter)],
   ['-p, --parallelism N', 'mapAsyncPartitioned parallelism', 'DEMO_PARALLELISM', String(DEFAULTS.parallelism)],
-  ['    --per-partition N', 'mapAsyncPartitioned perPartition', 'DEMO_PER_PARTITION', String(DEFAULTS.perPartition)],
+  ['    --per-key N', 'mapAsyncPartitioned perKey', 'DEMO_PER_KEY', String(DEFAULTS.perKey)],
   ['    --seed N', 'seed of the stream and the latencies', 'DEMO_SEED', String(DEFAULTS.seed)],
   ['    --poll-size N', 'messages per broker poll', 'DEMO_POLL_SIZE', String(DEFAULTS.pollSize)],
   ['    --runs N', 'runs of a fast approach (median shown)', 'DEMO_RUNS', String(DEFAULTS.runs)],
@@ -82,16 +82,16 @@ export function parseOptions(argv: readonly string[], env: Env = {}): DemoOption
     latencyMs: read(values.latency, 'DEMO_LATENCY', DEFAULTS.latencyMs, (n) => n >= 0 && n <= 1000, 'a number of ms from 0 to 1000'),
     jitter: read(values.jitter, 'DEMO_JITTER', DEFAULTS.jitter, (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
     parallelism: read(values.parallelism, 'DEMO_PARALLELISM', DEFAULTS.parallelism, isPositiveInteger, 'an integer ≥ 1'),
-    perPartition: read(values['per-partition'], 'DEMO_PER_PARTITION', DEFAULTS.perPartition, isPositiveInteger, 'an integer ≥ 1'),
+    perKey: read(values['per-key'], 'DEMO_PER_KEY', DEFAULTS.perKey, isPositiveInteger, 'an integer ≥ 1'),
     seed: read(values.seed, 'DEMO_SEED', DEFAULTS.seed, Number.isInteger, 'an integer'),
     pollSize: read(values['poll-size'], 'DEMO_POLL_SIZE', DEFAULTS.pollSize, isPositiveInteger, 'an integer ≥ 1'),
     runs: read(values.runs, 'DEMO_RUNS', DEFAULTS.runs, isPositiveInteger, 'an integer ≥ 1'),
   };
-  if (settings.parallelism > 1 && settings.perPartition >= settings.parallelism) {
-    throw new UsageError(`--per-partition (${settings.perPartition}) must be less than --parallelism (${settings.parallelism})`);
+  if (settings.parallelism > 1 && settings.perKey >= settings.parallelism) {
+    throw new UsageError(`--per-key (${settings.perKey}) must be less than --parallelism (${settings.parallelism})`);
   }
-  if (settings.parallelism === 1 && settings.perPartition !== 1) {
-    throw new UsageError('--per-partition must be 1 when --parallelism is 1');
+  if (settings.parallelism === 1 && settings.perKey !== 1) {
+    throw new UsageError('--per-key must be 1 when --parallelism is 1');
   }
 
   let sweep = [1, 2];
@@ -116,7 +116,7 @@ function parse(argv: readonly string[]) {
       latency: { type: 'string', short: 'l' },
       jitter: { type: 'string', short: 'j' },
       parallelism: { type: 'string', short: 'p' },
-      'per-partition': { type: 'string' },
+      'per-key': { type: 'string' },
       seed: { type: 'string' },
       'poll-size': { type: 'string' },
       runs: { type: 'string' },

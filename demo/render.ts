@@ -92,10 +92,10 @@ const yes = (held: boolean, style: Style): string => (held ? style.good('✓ hel
 /** The main table: one row per approach. Concurrency above mapAsyncPartitioned's bounds is shown in red. */
 export function resultsTable(
   results: readonly ApproachResult[],
-  bounds: Pick<DemoSettings, 'parallelism' | 'perPartition'>,
+  bounds: Pick<DemoSettings, 'parallelism' | 'perKey'>,
   style: Style,
 ): string {
-  const { parallelism, perPartition } = bounds;
+  const { parallelism, perKey } = bounds;
   const columns: Column[] = [
     { header: 'approach', align: 'left' },
     { header: 'events/s', align: 'right' },
@@ -112,7 +112,7 @@ export function resultsTable(
     times(r.speedUp),
     yes(r.entityOrderHeld, style),
     yes(r.globalOrderHeld, style),
-    r.maxInFlightPerEntity <= perPartition ? int(r.maxInFlightPerEntity) : style.bad(int(r.maxInFlightPerEntity)),
+    r.maxInFlightPerEntity <= perKey ? int(r.maxInFlightPerEntity) : style.bad(int(r.maxInFlightPerEntity)),
     r.maxInFlight <= parallelism ? int(r.maxInFlight) : style.bad(int(r.maxInFlight)),
     int(r.maxReadAhead),
   ]);

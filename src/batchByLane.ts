@@ -8,13 +8,14 @@ import { readBatchByLaneConfig, runBatchByLane } from './internal/runBatchByLane
  * @public
  */
 export interface BatchByLaneOptions<T, K> extends FlowControlOptions {
-  /** Extracts a message's lane key; one lane per distinct key (compared with `Map` key equality, SameValueZero). */
+  /** Reads a message's key; one lane per distinct key (keys compared with `Map` key equality, SameValueZero). */
   key: (value: T) => K;
   /** A lane flushes when it holds `size` messages; a batch never has more. An integer ≥ 1. */
   size: number;
   /**
    * Milliseconds (scheduler time) from the first message buffered in an empty lane until the lane flushes
-   * what it has. A finite number ≥ 0. Default: no timer (flush on `size`, on completion, or by the no-stall rule).
+   * what it has. A number ≥ 0, or `Infinity` for no timer (the default: flush on `size`, on completion, or by
+   * the no-stall rule).
    */
   maxWait?: number;
   /** Most handler calls running at once (one per lane at most). An integer ≥ 1 or `Infinity` (default). */
@@ -56,7 +57,7 @@ export interface BatchContext {
  */
 export type BatchHandler<T, K, R> = (
   batch: readonly T[],
-  lane: K,
+  key: K,
   context: BatchContext,
 ) => readonly R[] | PromiseLike<readonly R[]> | Observable<readonly R[]>;
 
@@ -66,7 +67,7 @@ export type BatchHandler<T, K, R> = (
  * @public
  */
 export type BatchSettlement<T, K, R> =
-  { value: T; lane: K; ok: true; result: R } | { value: T; lane: K; ok: false; error: BatchResultCountError };
+  { value: T; key: K; ok: true; result: R } | { value: T; key: K; ok: false; error: BatchResultCountError };
 
 /**
  * A diagnostic of {@link batchByLane}: something wrong that does not fail the output.
@@ -75,8 +76,8 @@ export type BatchSettlement<T, K, R> =
 export interface BatchDiagnostic<K> {
   /** `surplusResults`: the handler returned more results than the batch had messages; the surplus was ignored. */
   kind: 'surplusResults';
-  /** The lane of the batch. */
-  lane: K;
+  /** The key of the batch's lane. */
+  key: K;
   /** The batch's message count. */
   expected: number;
   /** How many results the handler returned. */

@@ -1,7 +1,16 @@
 import { asyncScheduler, Observable, Subscriber } from 'rxjs';
 import type { MonoTypeOperatorFunction, Observer, SchedulerLike, Subscription } from 'rxjs';
 import { ReorderBuffer } from './internal/ReorderBuffer.js';
-import { checkFunction, checkOptions, checkPositiveInteger, describe } from './internal/validate.js';
+import {
+  checkDuration,
+  checkFunction,
+  checkKnownOptions,
+  checkOptions,
+  checkPositiveInteger,
+  checkScheduler,
+  describeValue,
+  type KnownOptions,
+} from './internal/validate.js';
 
 /**
  * Why {@link (boundedOrdering:1)} gave up on a gap: the buffer `'overflow'`ed, an element waited `'maxWait'`,
@@ -74,7 +83,24 @@ export interface BoundedOrderingOptions<T, I> {
 }
 
 const OPERATOR = 'boundedOrdering';
-const KNOWN_OPTIONS = new Set(['maxBounded', 'initialId', 'nextId', 'getId', 'compare', 'maxWait', 'scheduler', 'onGap', 'onLate']);
+const BOUNDED_ORDERING_OPTIONS = {
+  maxBounded: true,
+  initialId: true,
+  nextId: true,
+  getId: true,
+  compare: true,
+  maxWait: true,
+  scheduler: true,
+  onGap: true,
+  onLate: true,
+} as const satisfies Record<keyof BoundedOrderingOptions<unknown, unknown>, true> & KnownOptions;
+
+/** Flow-control options the operator does not take, and why. */
+function explainFlowControl(name: string): string | undefined {
+  return name === 'valve' || name === 'maxQueued'
+    ? 'boundedOrdering never refuses input, so it takes no flow control; see its documentation'
+    : undefined;
+}
 
 /**
  * Puts a stream back into sequence-id order within a sliding window, without ever stalling on a missing
@@ -177,14 +203,7 @@ export function boundedOrdering<T, I>(
   if (args.length === 1 && typeof args[0] !== 'number') {
     checkOptions(OPERATOR, args[0]);
     options = args[0];
-    for (const key of Object.keys(options)) {
-      if (KNOWN_OPTIONS.has(key)) continue;
-      const hint =
-        key === 'valve' || key === 'maxQueued'
-          ? ' (boundedOrdering never refuses input, so it takes no flow control; see its documentation)'
-          : '';
-      throw new TypeError(`${OPERATOR}: unknown option ${JSON.stringify(key)}${hint}`);
-    }
+    checkKnownOptions(OPERATOR, options, BOUNDED_ORDERING_OPTIONS, explainFlowControl);
   } else {
     const [maxBounded, initialId, nextId, getId, compare] = args as [number, I, (id: I) => I, (value: T) => I, ((a: I, b: I) => number)?];
     options = { maxBounded, initialId, nextId, getId, compare };
@@ -195,19 +214,8 @@ export function boundedOrdering<T, I>(
   checkFunction(OPERATOR, 'nextId', options.nextId);
   checkFunction(OPERATOR, 'getId', options.getId);
   if (options.compare !== undefined) checkFunction(OPERATOR, 'compare', options.compare);
-  if (maxWait !== undefined) {
-    if (typeof maxWait !== 'number') throw new TypeError(`${OPERATOR}: maxWait must be a number, got ${describe(maxWait)}`);
-    if (!(maxWait >= 0))
-      throw new RangeError(`${OPERATOR}: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got ${describe(maxWait)}`);
-  }
-  if (
-    typeof scheduler !== 'object' ||
-    scheduler === null ||
-    typeof scheduler.now !== 'function' ||
-    typeof scheduler.schedule !== 'function'
-  ) {
-    throw new TypeError(`${OPERATOR}: scheduler must be a SchedulerLike (now and schedule), got ${describe(scheduler)}`);
-  }
+  if (maxWait !== undefined) checkDuration(OPERATOR, 'maxWait', maxWait, true);
+  checkScheduler(OPERATOR, scheduler);
   if (onGap !== undefined) checkFunction(OPERATOR, 'onGap', onGap);
   if (onLate !== undefined) checkFunction(OPERATOR, 'onLate', onLate);
 
@@ -326,6 +334,6 @@ function naturalType(initialId: unknown): 'number' | 'bigint' | 'string' {
     return type as 'number' | 'bigint' | 'string';
   throw new TypeError(
     `${OPERATOR}: initialId must be a number (not NaN), a bigint or a string to use the natural order, ` +
-      `got ${describe(initialId)}; pass compare to order other ids`,
+      `got ${describeValue(initialId)}; pass compare to order other ids`,
   );
 }

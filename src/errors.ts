@@ -10,6 +10,7 @@ export class QueueOverflowError extends Error {
   /** The operator whose queue overflowed. */
   readonly operator: string;
 
+  /** Raised by the pack's operators; construct one yourself only in tests. */
   constructor(operator: string, limit: number) {
     super(
       `${operator}: more than maxQueued (${limit}) elements waited for room; the source outruns the operator. ` +
@@ -30,8 +31,8 @@ export class BatchResultCountError extends Error {
   override readonly name = 'BatchResultCountError';
   /** The operator that ran the handler (`batchByLane` or `batchByLaneFromBatches`). */
   readonly operator: string;
-  /** The lane key of the batch. */
-  readonly lane: unknown;
+  /** The key of the batch's lane. */
+  readonly key: unknown;
   /** How many messages the batch had (the number of results the handler had to return). */
   readonly expected: number;
   /** How many results the handler returned. */
@@ -39,13 +40,14 @@ export class BatchResultCountError extends Error {
   /** The message's 0-based position in its batch (≥ `received`). */
   readonly index: number;
 
-  constructor(operator: string, lane: unknown, expected: number, received: number, index: number) {
+  /** Raised by the pack's batch operators; construct one yourself only in tests. */
+  constructor(operator: string, key: unknown, expected: number, received: number, index: number) {
     super(
       `${operator}: the handler returned ${received} result(s) for a batch of ${expected} messages; ` +
         `message ${index} of the batch has no result`,
     );
     this.operator = operator;
-    this.lane = lane;
+    this.key = key;
     this.expected = expected;
     this.received = received;
     this.index = index;

@@ -1,7 +1,7 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
-import { checkFunction, checkOptions, checkPositiveInteger } from './internal/validate.js';
+import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
 
 /**
  * Options of {@link (mapAsync:1)}.
@@ -13,6 +13,13 @@ export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends 
   /** Starts the work for one element. Its values are the output; it may emit 0..n values. */
   project: (value: T, index: number, context: ProjectContext) => O;
 }
+
+const MAP_ASYNC_OPTIONS = {
+  parallelism: true,
+  project: true,
+  valve: true,
+  maxQueued: true,
+} as const satisfies Record<keyof MapAsyncOptions<unknown, never>, true> & KnownOptions;
 
 /**
  * Maps each element to an inner `ObservableInput`, running up to `parallelism` at once, and emits the
@@ -66,6 +73,7 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
   let options: MapAsyncOptions<T, O>;
   if (args.length === 1) {
     checkOptions(operator, args[0]);
+    checkKnownOptions(operator, args[0], MAP_ASYNC_OPTIONS);
     options = args[0];
   } else options = { parallelism: args[0], project: args[1] };
   checkPositiveInteger(operator, 'parallelism', options.parallelism);
@@ -74,8 +82,8 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
   return runAsyncMap<T, number, ObservedValueOf<O>>({
     operator,
     parallelism: options.parallelism,
-    perPartition: Infinity,
-    partitioner: null,
+    perKey: Infinity,
+    key: null,
     project: options.project as never,
     ordered: true,
     valve,

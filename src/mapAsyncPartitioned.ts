@@ -8,23 +8,23 @@ import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
  * @public
  */
 export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unknown>> extends FlowControlOptions {
-  /** Most elements held inside the operator at once: waiting for their partition, running, or completed and not yet emitted. An integer ≥ 1. */
+  /** Most elements in flight: waiting for their key, running, or completed and not yet emitted. An integer ≥ 1. */
   parallelism: number;
-  /** Most inners running at once for one partition key. An integer ≥ 1, less than `parallelism` (unless both are 1). */
-  perPartition: number;
-  /** Extracts an element's partition key (compared with `Map` key equality, i.e. SameValueZero). */
-  partitioner: (value: T) => K;
+  /** Most inners running at once for one key (Akka's `perPartition`). An integer ≥ 1, less than `parallelism` (unless both are 1). */
+  perKey: number;
+  /** Reads an element's key (Akka's `partitioner`); keys are compared with `Map` key equality (SameValueZero). */
+  key: (value: T) => K;
   /** Starts the work for one element. Its values are the output; it may emit 0..n values. */
-  project: (value: T, partition: K, context: ProjectContext) => O;
+  project: (value: T, key: K, context: ProjectContext) => O;
 }
 
 /**
  * Maps each element to an inner Observable, Promise or other `ObservableInput`, running up to
- * `parallelism` at once and at most `perPartition` per partition key, and emits the results in input
- * order — Akka Streams' `mapAsyncPartitioned` for RxJS.
+ * `parallelism` at once and at most `perKey` per key, and emits the results in input order — Akka
+ * Streams' `mapAsyncPartitioned` for RxJS (Akka's `perPartition` and `partitioner` are `perKey` and `key`).
  *
  * ```text
- * source:    -abc-------|   parallelism 4, perPartition 1
+ * source:    -abc-------|   parallelism 4, perKey 1
  * a (key x): -^---!         ^ a's inner subscribed, ! it emits A, completes
  * b (key x): -----^-!       waits for a (same key)
  * c (key y): ---^!          runs beside a, done first
@@ -32,17 +32,17 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  * ```
  *
  * @remarks
- * - **Bounds.** At most `parallelism` elements are held at any time (waiting for their partition,
- *   running, or completed but not yet emitted). At most `perPartition` inners run per key. Within a key,
+ * - **Bounds.** At most `parallelism` elements are in flight at any time (waiting for their key,
+ *   running, or completed but not yet emitted). At most `perKey` inners run per key. Within a key,
  *   `project` is called in arrival order.
- * - **Eager start.** A waiting element starts as soon as its partition has a free slot — when an
+ * - **Eager start.** A waiting element starts as soon as its key has a free slot — when an
  *   earlier element of that key *completes*, not when it is emitted. Elements beyond `parallelism` wait
  *   in arrival order; one is admitted per element that leaves the operator.
  * - **Ordered output.** Input order, whatever the completion order. An inner may emit 0..n values, all
  *   emitted contiguously in its element's turn; the head element's values stream out as they arrive.
  *   An inner that completes without a value drops its element (Akka's `null` result); `null` and
  *   `undefined` values are emitted like any other.
- * - **Errors fail fast.** A throwing `partitioner` or `project`, or an erroring inner, errors the output
+ * - **Errors fail fast.** A throwing `key` or `project`, or an erroring inner, errors the output
  *   at once, even while earlier results are pending, and tears everything down.
  * - **Completion** after the source completed and every held element was emitted or dropped.
  * - **Teardown.** Unsubscribing tears down the source and every running inner; `context.signal` is
@@ -60,19 +60,19 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  *   ),
  * ).subscribe(commit);
  * ```
- * @param parallelism - most elements held at once; an integer ≥ 1.
- * @param perPartition - most inners running per key; an integer ≥ 1 and \< `parallelism` (unless both are 1).
- * @param partitioner - extracts the partition key of an element.
- * @param project - starts the work for an element: `(value, partition, context) => ObservableInput`.
+ * @param parallelism - most elements in flight; an integer ≥ 1.
+ * @param perKey - most inners running per key (Akka's `perPartition`); an integer ≥ 1 and \< `parallelism` (unless both are 1).
+ * @param key - reads the key of an element (Akka's `partitioner`).
+ * @param project - starts the work for an element: `(value, key, context) => ObservableInput`.
  * @returns an operator emitting the inners' values in input order.
  * @see {@link (mapAsyncPartitionedUnordered:1)}, {@link (mapAsync:1)}
  * @public
  */
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
   parallelism: number,
-  perPartition: number,
-  partitioner: (value: T) => K,
-  project: (value: T, partition: K, context: ProjectContext) => O,
+  perKey: number,
+  key: (value: T) => K,
+  project: (value: T, key: K, context: ProjectContext) => O,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 /**
  * {@inheritDoc (mapAsyncPartitioned:1)}
@@ -83,7 +83,7 @@ export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
   options: MapAsyncPartitionedOptions<T, K, O>,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
-  ...args: [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, partition: K, context: ProjectContext) => O]
+  ...args: [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, key: K, context: ProjectContext) => O]
 ): OperatorFunction<T, ObservedValueOf<O>> {
   return runAsyncMap(partitionedConfig<T, K, ObservedValueOf<O>>('mapAsyncPartitioned', true, args as never));
 }

@@ -8,7 +8,7 @@ import type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
  * instead of in input order.
  *
  * ```text
- * source:    -abc-------|   parallelism 4, perPartition 1
+ * source:    -abc-------|   parallelism 4, perKey 1
  * a (key x): -^---!         ^ a's inner subscribed, ! it emits A, completes
  * b (key x): -----^-!       waits for a (same key)
  * c (key y): ---^!
@@ -16,13 +16,13 @@ import type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
  * ```
  *
  * @remarks
- * - **Bounds and start order** as in `mapAsyncPartitioned`: at most `parallelism` elements held (here:
- *   waiting or running), at most `perPartition` running per key, `project` called per key in arrival
+ * - **Bounds and start order** as in `mapAsyncPartitioned`: at most `parallelism` elements in flight (here:
+ *   waiting or running), at most `perKey` running per key, `project` called per key in arrival
  *   order, eager start when a slot of the key frees.
  * - **Output.** Each element's values are emitted as they arrive; an element leaves the operator when
- *   its inner completes, which admits the next waiting element. With `perPartition` 1 the output keeps
+ *   its inner completes, which admits the next waiting element. With `perKey` 1 the output keeps
  *   per-key order (a key's next inner starts only after the previous one completed); with a larger
- *   `perPartition`, inners of one key overlap and their values interleave.
+ *   `perKey`, inners of one key overlap and their values interleave.
  * - **Errors, completion, teardown, flow control and memory** as in `mapAsyncPartitioned`.
  *
  * @example
@@ -30,19 +30,19 @@ import type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
  * // Index documents, one write per document at a time, results as soon as each write finishes.
  * docs$.pipe(mapAsyncPartitionedUnordered(32, 1, (doc) => doc.id, (doc) => index(doc))).subscribe(log);
  * ```
- * @param parallelism - most elements held at once; an integer ≥ 1.
- * @param perPartition - most inners running per key; an integer ≥ 1 and \< `parallelism` (unless both are 1).
- * @param partitioner - extracts the partition key of an element.
- * @param project - starts the work for an element: `(value, partition, context) => ObservableInput`.
+ * @param parallelism - most elements in flight; an integer ≥ 1.
+ * @param perKey - most inners running per key (Akka's `perPartition`); an integer ≥ 1 and \< `parallelism` (unless both are 1).
+ * @param key - reads the key of an element (Akka's `partitioner`).
+ * @param project - starts the work for an element: `(value, key, context) => ObservableInput`.
  * @returns an operator emitting the inners' values as they arrive.
  * @see {@link (mapAsyncPartitioned:1)}
  * @public
  */
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
   parallelism: number,
-  perPartition: number,
-  partitioner: (value: T) => K,
-  project: (value: T, partition: K, context: ProjectContext) => O,
+  perKey: number,
+  key: (value: T) => K,
+  project: (value: T, key: K, context: ProjectContext) => O,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 /**
  * {@inheritDoc (mapAsyncPartitionedUnordered:1)}
@@ -53,7 +53,7 @@ export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unk
   options: MapAsyncPartitionedOptions<T, K, O>,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
-  ...args: [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, partition: K, context: ProjectContext) => O]
+  ...args: [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, key: K, context: ProjectContext) => O]
 ): OperatorFunction<T, ObservedValueOf<O>> {
   return runAsyncMap(partitionedConfig<T, K, ObservedValueOf<O>>('mapAsyncPartitionedUnordered', false, args as never));
 }

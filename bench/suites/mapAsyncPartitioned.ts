@@ -148,8 +148,8 @@ async function memory(): Promise<void> {
     pullFrom(source(), valve).pipe(
       mapAsyncPartitioned({
         parallelism,
-        perPartition: 1,
-        partitioner: (x) => x % 100,
+        perKey: 1,
+        key: (x) => x % 100,
         // Resolved on a later macrotask, so the operator fills up and the valve has to hold the source back.
         project: (x) => new Promise<number>((resolve) => setImmediate(resolve, x)),
         valve,

@@ -19,7 +19,7 @@ const partitionedInput = {
   source: '-abc-------|',
   keys: { a: 'x', b: 'x', c: 'y' },
   inner: { a: '----(A|)', b: '--(B|)', c: '-(C|)' },
-  legend: { wait: 'waiting for its key (perPartition 1)', run: 'inner running', held: 'done, held for input order' },
+  legend: { wait: 'waiting for its key (perKey 1)', run: 'inner running', held: 'done, held for input order' },
 } satisfies Partial<AsyncMapScenario>;
 
 export const diagrams: DiagramSpec[] = [
@@ -40,7 +40,7 @@ export const diagrams: DiagramSpec[] = [
             (v) => work(v),
           ),
         asciiNotes: {
-          source: 'parallelism 4, perPartition 1',
+          source: 'parallelism 4, perKey 1',
           'a (key x)': "^ a's inner subscribed, ! it emits A, completes",
           'b (key x)': 'waits for a (same key)',
           'c (key y)': 'runs beside a, done first',
@@ -66,7 +66,7 @@ export const diagrams: DiagramSpec[] = [
             (v) => work(v),
           ),
         asciiNotes: {
-          source: 'parallelism 4, perPartition 1',
+          source: 'parallelism 4, perKey 1',
           'a (key x)': "^ a's inner subscribed, ! it emits A, completes",
           'b (key x)': 'waits for a (same key)',
           output: 'as completed: C first',

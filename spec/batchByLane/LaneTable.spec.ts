@@ -98,10 +98,10 @@ describe('LaneTable', () => {
     expect(drain(t)).toEqual([]); // m[0] (lane a) is not settled yet
     t.settle(ba, [10, 11]);
     expect(drain(t)).toEqual([
-      { value: m[0], lane: 'a', ok: true, result: 10 },
-      { value: m[1], lane: 'b', ok: true, result: 20 },
-      { value: m[2], lane: 'a', ok: true, result: 11 },
-      { value: m[3], lane: 'b', ok: true, result: 21 },
+      { value: m[0], key: 'a', ok: true, result: 10 },
+      { value: m[1], key: 'b', ok: true, result: 20 },
+      { value: m[2], key: 'a', ok: true, result: 11 },
+      { value: m[3], key: 'b', ok: true, result: 21 },
     ]);
   });
 
@@ -128,7 +128,7 @@ describe('LaneTable', () => {
     expect(out.map((s) => s.ok)).toEqual([true, false, false, true, true, true]);
     const error = (out[2] as { error: BatchResultCountError }).error;
     expect(error).toBeInstanceOf(BatchResultCountError);
-    expect(error).toMatchObject({ operator: 'test', lane: 'a', expected: 3, received: 1, index: 2 });
+    expect(error).toMatchObject({ operator: 'test', key: 'a', expected: 3, received: 1, index: 2 });
     expect(out.slice(3).map((s) => (s.ok ? s.result : null))).toEqual([1, 2, 3]);
   });
 
@@ -378,7 +378,7 @@ describe('LaneTable', () => {
           expect(new Set(out.map((s) => s.value)).size).toBe(pushed.length);
           if (ordered) expect(out.map((s) => s.value)).toEqual(pushed);
           for (const key of new Set(pushed.map((m) => m.key))) {
-            expect(out.filter((s) => s.lane === key).map((s) => s.value)).toEqual(pushed.filter((m) => m.key === key));
+            expect(out.filter((s) => s.key === key).map((s) => s.value)).toEqual(pushed.filter((m) => m.key === key));
           }
           expect(t.laneCount).toBe(0);
           expect(clock.active.size).toBe(0);

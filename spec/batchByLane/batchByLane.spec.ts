@@ -84,12 +84,12 @@ describe('batchByLane', () => {
         ),
       );
       expect(out).toEqual([
-        { value: m('a', 0), lane: 'a', ok: true, result: 'r0' },
-        { value: m('b', 1), lane: 'b', ok: true, result: 'r0' },
-        { value: m('a', 2), lane: 'a', ok: true, result: 'r1' },
-        { value: m('b', 3), lane: 'b', ok: true, result: 'r1' },
-        { value: m('a', 4), lane: 'a', ok: true, result: 'r2' },
-        { value: m('b', 5), lane: 'b', ok: true, result: 'r2' },
+        { value: m('a', 0), key: 'a', ok: true, result: 'r0' },
+        { value: m('b', 1), key: 'b', ok: true, result: 'r0' },
+        { value: m('a', 2), key: 'a', ok: true, result: 'r1' },
+        { value: m('b', 3), key: 'b', ok: true, result: 'r1' },
+        { value: m('a', 4), key: 'a', ok: true, result: 'r2' },
+        { value: m('b', 5), key: 'b', ok: true, result: 'r2' },
       ]);
     });
 
@@ -104,7 +104,7 @@ describe('batchByLane', () => {
       expect(out.map((s) => s.ok)).toEqual([true, false, false, true, true, true, true]);
       const failed = out[1] as Extract<BatchSettlement<Msg, string, number>, { ok: false }>;
       expect(failed.error).toBeInstanceOf(BatchResultCountError);
-      expect(failed.error).toMatchObject({ operator: 'batchByLane', lane: 'a', expected: 3, received: 1, index: 1 });
+      expect(failed.error).toMatchObject({ operator: 'batchByLane', key: 'a', expected: 3, received: 1, index: 1 });
       expect(failed.error.message).toBe(
         'batchByLane: the handler returned 1 result(s) for a batch of 3 messages; message 1 of the batch has no result',
       );
@@ -131,7 +131,7 @@ describe('batchByLane', () => {
         ),
       );
       expect(okResults(out)).toEqual([0, 10, 20, 30]);
-      expect(diagnostics).toEqual([{ kind: 'surplusResults', lane: 'a', expected: 2, received: 4 }]);
+      expect(diagnostics).toEqual([{ kind: 'surplusResults', key: 'a', expected: 2, received: 4 }]);
     });
 
     it('without onDiagnostic, surplus results are reported once per subscription with console.warn', async () => {
@@ -140,7 +140,7 @@ describe('batchByLane', () => {
         const op = batchByLane({ key: byK, size: 1 }, (batch: readonly Msg[]) => [...results(batch), 0]);
         await lastValueFrom(from(messages(3, ['a'])).pipe(op, toArray()));
         expect(warn).toHaveBeenCalledTimes(1);
-        expect(warn.mock.calls[0]![0]).toMatch(/batchByLane: the handler returned 2 results for a batch of 1 in lane "a"/);
+        expect(warn.mock.calls[0]![0]).toMatch(/batchByLane: the handler returned 2 results for a batch of 1 for key "a"/);
         await lastValueFrom(from(messages(3, ['a'])).pipe(op, toArray()));
         expect(warn).toHaveBeenCalledTimes(2);
       } finally {
@@ -210,7 +210,7 @@ describe('batchByLane', () => {
 
     it('fails with a TypeError when the Observable completes without an array', async () => {
       await expect(lastValueFrom(from(messages(2, ['a'])).pipe(batchByLane({ key: byK, size: 2 }, () => EMPTY)))).rejects.toThrow(
-        new TypeError('batchByLane: the handler\'s Observable for lane "a" completed without emitting the results array'),
+        new TypeError('batchByLane: the handler\'s Observable for key "a" completed without emitting the results array'),
       );
     });
 
@@ -220,7 +220,7 @@ describe('batchByLane', () => {
       );
       await expect(
         lastValueFrom(from([m('a', 0)]).pipe(batchByLane({ key: byK, size: 1 }, () => Promise.resolve('x' as never)))),
-      ).rejects.toThrow(new TypeError('batchByLane: the handler\'s result for lane "a" must be an array, got "x"'));
+      ).rejects.toThrow(new TypeError('batchByLane: the handler\'s result for key "a" must be an array, got "x"'));
     });
 
     it('passes the lane key and a context with an AbortSignal', async () => {
@@ -323,7 +323,7 @@ describe('batchByLane', () => {
 
     it('one value: flushes it as a partial batch on completion', async () => {
       const out = await lastValueFrom(of(m('a', 1)).pipe(batchByLane({ key: byK, size: 50 }, results), toArray()));
-      expect(out).toEqual([{ value: m('a', 1), lane: 'a', ok: true, result: 10 }]);
+      expect(out).toEqual([{ value: m('a', 1), key: 'a', ok: true, result: 10 }]);
     });
 
     it.each([

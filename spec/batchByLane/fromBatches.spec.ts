@@ -32,7 +32,7 @@ describe('batchByLaneFromBatches', () => {
       ),
     );
     expect(batches).toEqual(['a:0,2', 'b:1,3', 'a:4']);
-    expect(out.map((s) => [s.value.n, s.lane, s.ok && s.result])).toEqual([
+    expect(out.map((s) => [s.value.n, s.key, s.ok && s.result])).toEqual([
       [0, 'a', 0],
       [1, 'b', 10],
       [2, 'a', 20],

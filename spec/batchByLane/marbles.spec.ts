@@ -4,7 +4,7 @@ import { batchByLane, type BatchByLaneOptions } from '../../src/batchByLane';
 
 // Messages are strings like 'a0': the first letter is the lane. Results are the message upper-cased.
 const lane = (v: string) => v[0]!;
-const S = (v: string) => ({ value: v, lane: lane(v), ok: true as const, result: v.toUpperCase() });
+const S = (v: string) => ({ value: v, key: lane(v), ok: true as const, result: v.toUpperCase() });
 
 function scheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -294,7 +294,7 @@ describe('batchByLane in virtual time', () => {
       const inner = cold<string[]>('----(r|)', { r: ['X'] });
       const source = cold('x-y 20ms |', { x: 'a0', y: 'b0' });
       const out = source.pipe(batchByLane({ key: lane, size: 1 }, () => inner));
-      expectObservable(out, '^ 5ms !').toBe('----a-', { a: { value: 'a0', lane: 'a', ok: true, result: 'X' } });
+      expectObservable(out, '^ 5ms !').toBe('----a-', { a: { value: 'a0', key: 'a', ok: true, result: 'X' } });
       expectSubscriptions(inner.subscriptions).toBe(['^---!', '--^---!']);
       expectSubscriptions(source.subscriptions).toBe('^ 5ms !');
     });

@@ -116,7 +116,7 @@ function runVirtual(p: Params, endless: boolean) {
 
 function checkOutput(p: Params, input: Msg[], out: BatchSettlement<Msg, number, number>[]): void {
   expect(new Set(out.map((s) => s.value)).size).toBe(out.length); // no duplication
-  expect(out.every((s) => s.ok && s.result === s.value.n * 2 && s.lane === s.value.k)).toBe(true); // positional
+  expect(out.every((s) => s.ok && s.result === s.value.n * 2 && s.key === s.value.k)).toBe(true); // positional
   if (p.ordered) expect(out.map((s) => s.value)).toEqual(input.slice(0, out.length)); // input order
   for (let k = 0; k < p.keys; k++) {
     const got = out.filter((s) => s.value.k === k).map((s) => s.value);

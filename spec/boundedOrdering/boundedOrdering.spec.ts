@@ -78,33 +78,33 @@ describe('boundedOrdering', () => {
       throwsAtCreation(
         () => boundedOrdering({ ...base, maxWait: -1 }),
         RangeError,
-        'boundedOrdering: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got -1',
+        'boundedOrdering: maxWait must be a number of milliseconds ≥ 0, or Infinity, got -1',
       );
       throwsAtCreation(
         () => boundedOrdering({ ...base, maxWait: NaN }),
         RangeError,
-        'boundedOrdering: maxWait must be a number of milliseconds ≥ 0 (or Infinity), got NaN',
+        'boundedOrdering: maxWait must be a number of milliseconds ≥ 0, or Infinity, got NaN',
       );
       throwsAtCreation(
         () => boundedOrdering({ ...base, maxWait: '5' as never }),
         TypeError,
-        'boundedOrdering: maxWait must be a number, got "5"',
+        'boundedOrdering: maxWait must be a number of milliseconds, got "5"',
       );
       throwsAtCreation(
         () => boundedOrdering({ ...base, scheduler: {} as SchedulerLike }),
         TypeError,
-        'boundedOrdering: scheduler must be a SchedulerLike (now and schedule), got an object',
+        'boundedOrdering: scheduler must be a SchedulerLike (with now and schedule), got an object',
       );
       throwsAtCreation(() => boundedOrdering(null as never), TypeError, 'boundedOrdering: options must be an object, got null');
       throwsAtCreation(
         () => boundedOrdering({ ...base, maxbounded: 3 } as never),
         TypeError,
-        'boundedOrdering: unknown option "maxbounded"',
+        `boundedOrdering: unknown option "maxbounded"; did you mean "maxBounded"? (known: maxBounded, initialId, nextId, getId, compare, maxWait, scheduler, onGap, onLate)`,
       );
       throwsAtCreation(
         () => boundedOrdering({ ...base, valve: {} } as never),
         TypeError,
-        'boundedOrdering: unknown option "valve" (boundedOrdering never refuses input, so it takes no flow control; see its documentation)',
+        `boundedOrdering: unknown option "valve" (known: maxBounded, initialId, nextId, getId, compare, maxWait, scheduler, onGap, onLate). boundedOrdering never refuses input, so it takes no flow control; see its documentation`,
       );
     });
 

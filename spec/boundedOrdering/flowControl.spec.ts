@@ -24,8 +24,8 @@ describe('boundedOrdering with the pack’s flow control', () => {
       pullFrom(source(), valve).pipe(
         mapAsyncPartitionedUnordered({
           parallelism: 4,
-          perPartition: 1,
-          partitioner: (x: number) => x % 4,
+          perKey: 1,
+          key: (x: number) => x % 4,
           project: async (x: number) => {
             await sleep((x * 7) % 3); // finish out of order
             return x;
@@ -53,8 +53,8 @@ describe('boundedOrdering with the pack’s flow control', () => {
       pullFrom(withoutZero(), valve).pipe(
         mapAsyncPartitionedUnordered({
           parallelism: 2,
-          perPartition: 1,
-          partitioner: (x: number) => x % 2,
+          perKey: 1,
+          key: (x: number) => x % 2,
           project: async (x: number) => x,
           valve,
         }),

@@ -243,7 +243,7 @@ describe('progress', () => {
 describe('options', () => {
   it('defaults', () => {
     expect(parseOptions([], {})).toEqual({ settings: DEFAULTS, sweep: [1, 2], help: false });
-    expect(DEFAULTS).toMatchObject({ count: 2000, entities: 200, latencyMs: 2, parallelism: 64, perPartition: 1, runs: 3 });
+    expect(DEFAULTS).toMatchObject({ count: 2000, entities: 200, latencyMs: 2, parallelism: 64, perKey: 1, runs: 3 });
   });
 
   it('reads flags and environment, flags winning', () => {
@@ -264,7 +264,7 @@ describe('options', () => {
     [['--count', 'many'], /--count must be an integer ≥ 1/],
     [['--jitter', '2'], /--jitter must be a fraction from 0 to 1/],
     [['--latency=-1'], /--latency must be a number of ms/],
-    [['--parallelism', '4', '--per-partition', '4'], /--per-partition \(4\) must be less than --parallelism \(4\)/],
+    [['--parallelism', '4', '--per-key', '4'], /--per-key \(4\) must be less than --parallelism \(4\)/],
     [['--sweep', '1,x'], /--sweep must be a comma-separated list/],
     [['--bogus'], /bogus/],
     [['extra'], /unexpected argument "extra"/],

@@ -246,8 +246,8 @@ describe('JetStream adapter against nats-server', () => {
       fromJetStream(wire.wrap(consumer), { window: 32, valve, stop, expires: 1000 }).pipe(
         mapAsyncPartitioned({
           parallelism: 32,
-          perPartition: 1,
-          partitioner: (d) => d.subject,
+          perKey: 1,
+          key: (d) => d.subject,
           valve,
           project: async (d) => {
             started.push(d.seq);
@@ -389,7 +389,7 @@ describe('JetStream adapter against nats-server', () => {
         handler: async (d, { signal }) => {
           handled.push(d.seq);
           if (d.seq === 1) return 'term';
-          if (d.seq === 2) d.keepAlive({ intervalMs: 300, signal }); // in progress: ack_wait keeps restarting
+          if (d.seq === 2) d.keepAlive({ interval: 300, signal }); // in progress: ack_wait keeps restarting
           if (d.info.deliveryCount === 1) await sleep(3000); // 3× ack_wait (redelivered copies of 3 are quick)
           return undefined;
         },

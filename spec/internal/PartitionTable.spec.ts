@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { PartitionTable } from '../../src/internal/PartitionTable';
 
 describe('PartitionTable', () => {
-  it('starts up to perPartition jobs of a key at once and queues the rest in arrival order', () => {
+  it('starts up to perKey jobs of a key at once and queues the rest in arrival order', () => {
     const table = new PartitionTable<string, string>(2);
     expect(table.arrive('a', 'a1')).toBe(true);
     expect(table.arrive('a', 'a2')).toBe(true);
@@ -76,8 +76,8 @@ describe('PartitionTable', () => {
       fc.record({ kind: fc.constant('finish' as const), pick: fc.nat() }),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(opArb, { maxLength: 200 }), (perPartition, ops) => {
-        const table = new PartitionTable<number, number>(perPartition);
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(opArb, { maxLength: 200 }), (perKey, ops) => {
+        const table = new PartitionTable<number, number>(perKey);
         const model = new Map<number, { running: number[]; waiting: number[] }>();
         let nextJob = 0;
         /** Started jobs per key, in start order: finishing one must hand over to the oldest waiting job. */
@@ -86,7 +86,7 @@ describe('PartitionTable', () => {
             const job = nextJob++;
             const entry = model.get(op.key) ?? { running: [], waiting: [] };
             model.set(op.key, entry);
-            const expectStart = entry.running.length < perPartition;
+            const expectStart = entry.running.length < perKey;
             if (expectStart) entry.running.push(job);
             else entry.waiting.push(job);
             expect(table.arrive(op.key, job)).toBe(expectStart);
@@ -108,8 +108,8 @@ describe('PartitionTable', () => {
           expect(table.size).toBe(model.size);
           for (const [key, entry] of model) {
             expect(table.inspect(key)).toEqual({ running: entry.running.length, waiting: entry.waiting.length });
-            expect(entry.running.length).toBeLessThanOrEqual(perPartition);
-            if (entry.waiting.length > 0) expect(entry.running.length).toBe(perPartition);
+            expect(entry.running.length).toBeLessThanOrEqual(perKey);
+            if (entry.waiting.length > 0) expect(entry.running.length).toBe(perKey);
           }
         }
       }),

@@ -38,7 +38,7 @@ describe('consumeJetStream', () => {
       [
         { parallelism: 4, handler, onError: 'retry' },
         TypeError,
-        /onError: an outcome must be 'ack', 'nak', 'term' or \{ nak: delayMs \}, got "retry"/,
+        /onError: an outcome must be 'ack', 'nak', 'term' or \{ nak: delay \}, got "retry"/,
       ],
       [
         { parallelism: 4, handler, onError: { nak: -1 } },
@@ -129,7 +129,7 @@ describe('consumeJetStream', () => {
     const out = collect(
       consumeJetStream(consumer, {
         parallelism: 4,
-        onDuplicateSettle: (_d, attempted) => duplicates.push(attempted),
+        onDiagnostic: ({ attempted }) => duplicates.push(attempted),
         onError: (error) => ((error as Error).message === 'poison' ? 'term' : 'nak'),
         handler: (d) => {
           if (d.seq === 1) throw new Error('poison');

@@ -133,7 +133,7 @@ describe('fromJetStream', () => {
       const duplicates: string[] = [];
       const r = run(consumer, {
         window: 10,
-        onDuplicateSettle: (d, attempted) => duplicates.push(`${d.seq}:${JSON.stringify(attempted)}`),
+        onDiagnostic: ({ delivery: d, attempted }) => duplicates.push(`${d.seq}:${JSON.stringify(attempted)}`),
       });
       await settle();
       consumer.deliver(5);
@@ -172,7 +172,7 @@ describe('fromJetStream', () => {
       const consumer = new FakeConsumer();
       const r = run(consumer, {
         window: 4,
-        onDuplicateSettle: () => {
+        onDiagnostic: () => {
           throw new Error('double settle');
         },
       });
@@ -220,10 +220,8 @@ describe('fromJetStream', () => {
       expect(d.string()).toBe('{"seq":1}');
       expect(d.redelivered).toBe(false);
       expect(d.message).toBe(consumer.delivered[0]!.msg);
-      expect(() => d.nak(-1)).toThrow(/JetStreamDelivery.nak: delayMs must be a finite number ≥ 0, got -1/);
-      expect(() => d.settle('retry' as never)).toThrow(
-        /outcome: an outcome must be 'ack', 'nak', 'term' or \{ nak: delayMs \}, got "retry"/,
-      );
+      expect(() => d.nak(-1)).toThrow(/JetStreamDelivery.nak: delay must be a finite number of milliseconds ≥ 0, got -1/);
+      expect(() => d.settle('retry' as never)).toThrow(/outcome: an outcome must be 'ack', 'nak', 'term' or \{ nak: delay \}, got "retry"/);
       expect(() => d.settle({ nak: -5 })).toThrow(RangeError);
       expect(() => d.next()).toThrow(/not supported/);
       expect(d.settled).toBe(false);
@@ -240,7 +238,7 @@ describe('fromJetStream', () => {
       consumer.deliver(2);
       const [a, b] = r.deliveries as [JetStreamDelivery, JetStreamDelivery];
       a.keepAlive();
-      const stopB = b.keepAlive({ intervalMs: 300 });
+      const stopB = b.keepAlive({ interval: 300 });
       scheduler.maxFrames = 1100;
       scheduler.flush();
       expect(consumer.delivered[0]!.log.filter((e) => e.kind === 'working')).toHaveLength(2); // 500, 1000
@@ -262,14 +260,14 @@ describe('fromJetStream', () => {
       await settle();
       consumer.deliver(2);
       const controller = new AbortController();
-      r.deliveries[0]!.keepAlive({ intervalMs: 10, signal: controller.signal });
-      r.deliveries[1]!.keepAlive({ intervalMs: 10 });
+      r.deliveries[0]!.keepAlive({ interval: 10, signal: controller.signal });
+      r.deliveries[1]!.keepAlive({ interval: 10 });
       controller.abort();
       r.subscription.unsubscribe();
       scheduler.flush();
       expect(scheduler.actions).toHaveLength(0);
       expect(consumer.delivered.every((m) => m.log.length === 0)).toBe(true);
-      expect(() => r.deliveries[0]!.keepAlive({ intervalMs: 0 })).toThrow(/intervalMs must be a finite number > 0, got 0/);
+      expect(() => r.deliveries[0]!.keepAlive({ interval: 0 })).toThrow(/interval must be a finite number of milliseconds > 0, got 0/);
     });
   });
 

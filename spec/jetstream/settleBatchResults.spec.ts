@@ -7,7 +7,7 @@ import {
   settleBatchResults,
   type JetStreamBatchResult,
   type JetStreamDelivery,
-  type JetStreamOutcome,
+  type Outcome,
   type JetStreamSettlement,
 } from '../../src/jetstream/index';
 import { FakeConsumer, settle } from './fakeConsumer';
@@ -26,7 +26,7 @@ describe('settleBatchResults', () => {
     const batches: number[][] = [];
     const subscription = fromJetStream(consumer, { window: 8, valve })
       .pipe(
-        batchByLane<JetStreamDelivery, string, JetStreamOutcome | undefined>(
+        batchByLane<JetStreamDelivery, string, Outcome | undefined>(
           { key: (d) => d.subject, size: 3, maxInFlight: 8, ordered: false, valve },
           (batch) => {
             batches.push(batch.map((d) => d.seq));
@@ -57,7 +57,7 @@ describe('settleBatchResults', () => {
     let completed = false;
     fromJetStream(consumer2, { window: 8, stop })
       .pipe(
-        batchByLane<JetStreamDelivery, string, JetStreamOutcome | undefined>({ key: (d) => d.subject, size: 3 }, () => [undefined]),
+        batchByLane<JetStreamDelivery, string, Outcome | undefined>({ key: (d) => d.subject, size: 3 }, () => [undefined]),
         settleBatchResults(),
       )
       .subscribe({ next: (s) => out2.push(s), complete: () => (completed = true) });
@@ -77,7 +77,7 @@ describe('settleBatchResults', () => {
     const out: JetStreamSettlement<string>[] = [];
     const subscription = fromJetStream(consumer, { window: 8 })
       .pipe(
-        batchByLane<JetStreamDelivery, string, JetStreamOutcome | undefined>({ key: () => 'all', size: 3 }, (batch) => {
+        batchByLane<JetStreamDelivery, string, Outcome | undefined>({ key: () => 'all', size: 3 }, (batch) => {
           batch[0]!.ack();
           return of(['term', 'maybe' as never]);
         }),
@@ -112,7 +112,7 @@ describe('settleBatchResults', () => {
     const firehose = new Observable<JetStreamBatchResult<string>>((subscriber) => {
       for (let i = 0; i < 1e6 && !subscriber.closed; i++) {
         produced++;
-        subscriber.next({ value: fake(i), lane: 'x', ok: true, result: 'ack' });
+        subscriber.next({ value: fake(i), key: 'x', ok: true, result: 'ack' });
       }
     });
     firehose.pipe(settleBatchResults(), take(3)).subscribe();

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { CommitTracker, OffsetTicket, TrackerOutcome as Outcome } from '../../src/kafka/CommitTracker';
+import { CommitTracker, OffsetTicket } from '../../src/kafka/CommitTracker';
+import type { Outcome } from '../../src/kafka/index';
 
 describe('CommitTracker', () => {
   describe('watermark', () => {
@@ -229,7 +230,7 @@ describe('CommitTracker', () => {
       expect(() => t.settle({ topic: 't', partition: 0, offset: 0, generation: 1, attempt: 1 }, 'ack')).toThrow(TypeError);
       const ticket = t.deliver('t', 0, 0)!;
       expect(() => t.settle(ticket, 'ok' as Outcome)).toThrow(
-        new TypeError(`CommitTracker.settle: outcome must be 'ack', 'nak' or 'term', got "ok"`),
+        new TypeError(`CommitTracker.settle: outcome: an outcome must be 'ack', 'nak', 'term' or { nak: delay }, got "ok"`),
       );
     });
   });

@@ -37,7 +37,7 @@ const kinds: Kind[] = ['mapAsyncPartitioned', 'mapAsyncPartitionedUnordered', 'm
 
 interface Options {
   parallelism: number;
-  perPartition?: number;
+  perKey?: number;
   key?: (x: number) => number;
   valve?: Valve;
   maxQueued?: number;
@@ -62,7 +62,7 @@ function controlled(
     inner.complete();
   };
   const common = { parallelism: o.parallelism, valve: o.valve, maxQueued: o.maxQueued };
-  const partitioned = { ...common, perPartition: o.perPartition ?? 1, partitioner: o.key ?? ((x: number) => x), project };
+  const partitioned = { ...common, perKey: o.perKey ?? 1, key: o.key ?? ((x: number) => x), project };
   const op =
     kind === 'mapAsyncPartitioned'
       ? mapAsyncPartitioned(partitioned)
@@ -77,7 +77,7 @@ describe.each(kinds)('%s — exact read-ahead from a pull source', (kind) => {
   it.each([1, 2, 5, 16])('pulls exactly parallelism (%i) elements while every inner is pending, not one more', async (parallelism) => {
     const valve = new Valve();
     const { gen, stats } = countingSource();
-    const { op } = controlled(kind, { parallelism, perPartition: 1, valve });
+    const { op } = controlled(kind, { parallelism, perKey: 1, valve });
     const subscription = pullFrom(gen, valve).pipe(op).subscribe();
     await settle(10);
     expect(stats.pulled).toBe(parallelism);
@@ -90,7 +90,7 @@ describe.each(kinds)('%s — exact read-ahead from a pull source', (kind) => {
     it('counts elements waiting for their partition: one key, still exactly parallelism pulled', async () => {
       const valve = new Valve();
       const { gen, stats } = countingSource();
-      const { op, inners } = controlled(kind, { parallelism: 4, perPartition: 1, key: () => 0, valve });
+      const { op, inners } = controlled(kind, { parallelism: 4, perKey: 1, key: () => 0, valve });
       const subscription = pullFrom(gen, valve).pipe(op).subscribe();
       await settle(10);
       expect(stats.pulled).toBe(4);
@@ -101,7 +101,7 @@ describe.each(kinds)('%s — exact read-ahead from a pull source', (kind) => {
   it('resumes pulling one element per element that leaves the operator', async () => {
     const valve = new Valve();
     const { gen, stats } = countingSource();
-    const { op, finish } = controlled(kind, { parallelism: 3, perPartition: 1, valve });
+    const { op, finish } = controlled(kind, { parallelism: 3, perKey: 1, valve });
     const out: number[] = [];
     const subscription = pullFrom(gen, valve)
       .pipe(op)
@@ -148,8 +148,8 @@ describe.each(kinds)('%s — exact read-ahead from a pull source', (kind) => {
       kind === 'mapAsync'
         ? mapAsync(options)
         : kind === 'mapAsyncPartitioned'
-          ? mapAsyncPartitioned({ ...options, perPartition: 1, partitioner: (x: number) => x % 3 })
-          : mapAsyncPartitionedUnordered({ ...options, perPartition: 1, partitioner: (x: number) => x % 3 });
+          ? mapAsyncPartitioned({ ...options, perKey: 1, key: (x: number) => x % 3 })
+          : mapAsyncPartitionedUnordered({ ...options, perKey: 1, key: (x: number) => x % 3 });
     const out = await new Promise<number[]>((resolve, reject) => {
       const values: number[] = [];
       pullFrom(gen, valve)
@@ -189,7 +189,7 @@ describe('pull source: synchronous Iterable', () => {
       }
     }
     const subscription = pullFrom(numbers(), valve)
-      .pipe(mapAsyncPartitioned({ parallelism: 3, perPartition: 1, partitioner: (x: number) => x % 2, project: () => NEVER, valve }))
+      .pipe(mapAsyncPartitioned({ parallelism: 3, perKey: 1, key: (x: number) => x % 2, project: () => NEVER, valve }))
       .subscribe();
     await settle();
     expect(pulled).toBe(3);
@@ -247,7 +247,7 @@ describe.each([true, false])('pausable source (resume delivers asynchronously: %
     const valve = new Valve();
     const consumer = new FakeConsumer(20, asyncResume);
     const removeListener = valve.onChange((open) => (open ? consumer.resume() : consumer.pause()));
-    const { op, finish, running } = controlled(kind, { parallelism: 3, perPartition: 1, key: (x) => x % 2, valve, maxQueued: 0 });
+    const { op, finish, running } = controlled(kind, { parallelism: 3, perKey: 1, key: (x) => x % 2, valve, maxQueued: 0 });
     const out: number[] = [];
     let error: unknown;
     let completed = false;
@@ -278,7 +278,7 @@ describe.each([true, false])('pausable source (resume delivers asynchronously: %
 describe('plain push source', () => {
   it.each(kinds)('%s queues elements beyond the bound and loses none (default maxQueued: Infinity)', (kind) => {
     const source = new Subject<number>();
-    const { op, inners, finish } = controlled(kind, { parallelism: 2, perPartition: 1, key: (x) => x % 3 });
+    const { op, inners, finish } = controlled(kind, { parallelism: 2, perKey: 1, key: (x) => x % 3 });
     const out: number[] = [];
     let completed = false;
     source.pipe(op).subscribe({ next: (v) => out.push(v), complete: () => (completed = true) });
@@ -292,7 +292,7 @@ describe('plain push source', () => {
 
   it.each(kinds)('%s errors with QueueOverflowError exactly when more than maxQueued elements wait', (kind) => {
     const source = new Subject<number>();
-    const { op, inners, finish } = controlled(kind, { parallelism: 2, perPartition: 1, maxQueued: 3 });
+    const { op, inners, finish } = controlled(kind, { parallelism: 2, perKey: 1, maxQueued: 3 });
     const out: number[] = [];
     let error: unknown;
     source.pipe(op).subscribe({ next: (v) => out.push(v), error: (e) => (error = e) });
@@ -351,7 +351,7 @@ describe('several operators sharing one valve', () => {
     const valve = new Valve();
     const { gen, stats } = countingSource();
     // The first stage passes everything through at once; the second is full after 3.
-    const second = controlled('mapAsyncPartitioned', { parallelism: 3, perPartition: 1, valve });
+    const second = controlled('mapAsyncPartitioned', { parallelism: 3, perKey: 1, valve });
     const subscription = pullFrom(gen, valve)
       .pipe(mapAsync({ parallelism: 5, project: (x: number) => of(x), valve }), second.op)
       .subscribe();
@@ -368,7 +368,7 @@ describe('several operators sharing one valve', () => {
     const valve = new Valve();
     const { gen, stats } = countingSource();
     const first = controlled('mapAsync', { parallelism: 2, valve });
-    const second = controlled('mapAsyncPartitionedUnordered', { parallelism: 2, perPartition: 1, valve });
+    const second = controlled('mapAsyncPartitionedUnordered', { parallelism: 2, perKey: 1, valve });
     const subscription = pullFrom(gen, valve).pipe(first.op, second.op).subscribe();
     await settle();
     expect(stats.pulled).toBe(2); // first is full
@@ -411,9 +411,7 @@ describe('several operators sharing one valve', () => {
     of(1, 2, 3)
       .pipe(mapAsync({ parallelism: 1, project: (x: number) => of(x), valve }))
       .subscribe();
-    EMPTY.pipe(
-      mapAsyncPartitioned({ parallelism: 2, perPartition: 1, partitioner: (x: number) => x, project: (x: number) => of(x), valve }),
-    ).subscribe();
+    EMPTY.pipe(mapAsyncPartitioned({ parallelism: 2, perKey: 1, key: (x: number) => x, project: (x: number) => of(x), valve })).subscribe();
     expect(valve.isOpen).toBe(true);
   });
 });

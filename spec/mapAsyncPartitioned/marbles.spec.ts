@@ -36,7 +36,7 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
     });
   });
 
-  it('runs at most perPartition inners of one key; the next starts when one completes (eager start, not at emission)', () => {
+  it('runs at most perKey inners of one key; the next starts when one completes (eager start, not at emission)', () => {
     testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       // x holds the head for 10 frames; a1 completes at 2, so a2 starts at 2 although a1 is emitted at 10.
       const x = cold('----------(X|)');
@@ -286,7 +286,7 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
 /**
  * The annotated broker log of Akka's documentation (../shared/seeds/000_a6dcc3bab0e78568.txt), replayed
  * in virtual time: events for entities 0,0,0,3,3,2,6,1,1,5,3,0,4,8,9,1 with parallelism 10 and
- * perPartition 1, read from a broker that delivers only while the operator has room (a pausable source
+ * perKey 1, read from a broker that delivers only while the operator has room (a pausable source
  * driven by the valve, as a Kafka consumer would be).
  */
 describe('mapAsyncPartitioned — the seed’s annotated broker scenario (notes 1–7)', () => {
@@ -336,9 +336,9 @@ describe('mapAsyncPartitioned — the seed’s annotated broker scenario (notes 
         .pipe(
           mapAsyncPartitioned({
             parallelism: 10,
-            perPartition: 1,
+            perKey: 1,
             valve,
-            partitioner: (event) => {
+            key: (event) => {
               log.push(`assigned ${event.offset} ${at()}`);
               return event.entityId;
             },

@@ -6,7 +6,7 @@
  * Every task the scheduler releases goes through `act`, which then lets all microtasks run (a macrotask
  * turn) before checking invariants: at that point the operator has handled the resolution completely, so
  * the checks are exact — the operator holds `min(arrived, left + parallelism)` elements and every key
- * with a waiting element runs `perPartition` inners.
+ * with a waiting element runs `perKey` inners.
  */
 import fc from 'fast-check';
 import { from, Subject, take, type OperatorFunction, type Subscription } from 'rxjs';
@@ -28,7 +28,7 @@ interface Scenario {
   kind: Kind;
   keys: number[];
   parallelism: number;
-  perPartition: number;
+  perKey: number;
   /** Deliver the source in one synchronous burst, or one element per scheduled task. */
   burst: boolean;
   /** Index of the element whose Promise rejects, if any. */
@@ -52,7 +52,7 @@ const scenarioArb = (opts: { rejecting?: boolean; unsubscribe?: boolean } = {}):
       kind: r.kind,
       keys: r.keys,
       parallelism: r.parallelism,
-      perPartition: r.parallelism === 1 ? 1 : 1 + ((r.ppSeed - 1) % (r.parallelism - 1)),
+      perKey: r.parallelism === 1 ? 1 : 1 + ((r.ppSeed - 1) % (r.parallelism - 1)),
       burst: r.burst,
       rejecting: opts.rejecting ? r.rejectSeed % r.keys.length : undefined,
       unsubscribeAfter: opts.unsubscribe ? r.unsubscribeAfter : undefined,
@@ -81,7 +81,7 @@ async function runScenario(s: fc.Scheduler, sc: Scenario): Promise<Outcome> {
   const els: El[] = sc.keys.map((key, i) => ({ i, key }));
   const P = sc.parallelism;
   const partitioned = sc.kind !== 'mapAsync';
-  const pp = partitioned ? sc.perPartition : Infinity;
+  const pp = partitioned ? sc.perKey : Infinity;
   const out: Outcome = {
     outputs: [],
     errorAfter: undefined,
@@ -145,15 +145,15 @@ async function runScenario(s: fc.Scheduler, sc: Scenario): Promise<Outcome> {
     );
   };
 
-  const partitioner = (el: El): number => {
+  const keyOf = (el: El): number => {
     onAdmit(el);
     return el.key;
   };
   const op: OperatorFunction<El, string> =
     sc.kind === 'ordered'
-      ? mapAsyncPartitioned(P, sc.perPartition, partitioner, project)
+      ? mapAsyncPartitioned(P, sc.perKey, keyOf, project)
       : sc.kind === 'unordered'
-        ? mapAsyncPartitionedUnordered({ parallelism: P, perPartition: sc.perPartition, partitioner, project })
+        ? mapAsyncPartitionedUnordered({ parallelism: P, perKey: sc.perKey, key: keyOf, project })
         : mapAsync(P, (el: El, index: number, context: ProjectContext) => {
             onAdmit(el);
             return project(el, index, context);
@@ -253,11 +253,11 @@ describe('Promise projects, with resolution order permuted by fc.scheduler()', (
     );
   });
 
-  it('per-key exclusivity with perPartition 1: no two Promises of one key pending at once', async () => {
+  it('per-key exclusivity with perKey 1: no two Promises of one key pending at once', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
-        scenarioArb().map((sc) => ({ ...sc, kind: 'ordered' as const, perPartition: 1 })),
+        scenarioArb().map((sc) => ({ ...sc, kind: 'ordered' as const, perKey: 1 })),
         async (s, sc) => {
           const out = await runScenario(s, sc);
           expect(out.violations).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * Property tests in virtual time: random keys, arrival times, latencies, emission counts, parallelism and
- * perPartition. Every inner is a scheduler-driven Observable, so a scenario is fully deterministic, and
+ * perKey. Every inner is a scheduler-driven Observable, so a scenario is fully deterministic, and
  * every state change is logged with its virtual time and a global sequence number.
  *
  * Besides checking the output against what the logs say it must be (value, order and time of every
@@ -8,7 +8,7 @@
  * each scheduled action (a source burst, an inner emission or completion), when the operator has finished
  * all its synchronous work. At those points the operator must hold exactly `min(arrived, left +
  * parallelism)` elements (bound + work conservation: one admitted per element that leaves), and every
- * key with a waiting element must be running `perPartition` inners (eager start).
+ * key with a waiting element must be running `perKey` inners (eager start).
  */
 import fc from 'fast-check';
 import { Observable, type OperatorFunction } from 'rxjs';
@@ -36,7 +36,7 @@ interface ElementSpec {
 interface Scenario {
   elements: ElementSpec[];
   parallelism: number;
-  perPartition: number;
+  perKey: number;
   /** Frames between the last arrival and the source's completion. */
   completeGap: number;
 }
@@ -61,13 +61,13 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
   .record({
     elements: fc.array(elementArb, { maxLength: 30 }),
     parallelism: fc.integer({ min: 1, max: 6 }),
-    perPartitionSeed: fc.integer({ min: 1, max: 5 }),
+    perKeySeed: fc.integer({ min: 1, max: 5 }),
     completeGap: fc.integer({ min: 0, max: 5 }),
   })
-  .map(({ elements, parallelism, perPartitionSeed, completeGap }) => ({
+  .map(({ elements, parallelism, perKeySeed, completeGap }) => ({
     elements,
     parallelism,
-    perPartition: parallelism === 1 ? 1 : 1 + ((perPartitionSeed - 1) % (parallelism - 1)),
+    perKey: parallelism === 1 ? 1 : 1 + ((perKeySeed - 1) % (parallelism - 1)),
     completeGap,
   }));
 
@@ -108,18 +108,18 @@ function operatorFor(
   project: (el: El, keyOrIndex: unknown) => Observable<string>,
   onAdmit: (el: El) => void,
 ): OperatorFunction<El, string> {
-  const partitioner = (el: El): number => {
+  const keyOf = (el: El): number => {
     onAdmit(el);
     return el.key;
   };
   switch (kind) {
     case 'ordered':
-      return mapAsyncPartitioned(s.parallelism, s.perPartition, partitioner, (el: El, key: number) => project(el, key));
+      return mapAsyncPartitioned(s.parallelism, s.perKey, keyOf, (el: El, key: number) => project(el, key));
     case 'unordered':
       return mapAsyncPartitionedUnordered({
         parallelism: s.parallelism,
-        perPartition: s.perPartition,
-        partitioner,
+        perKey: s.perKey,
+        key: keyOf,
         project: (el: El, key: number) => project(el, key),
       });
     case 'mapAsync':
@@ -157,7 +157,7 @@ function simulate(kind: Kind, scenario: Scenario): Run {
   const stamp = (): Log => ({ seq: seq++, t: scheduler.now() });
   const P = scenario.parallelism;
   const partitioned = kind !== 'mapAsync';
-  const perPartition = partitioned ? scenario.perPartition : Infinity;
+  const perKey = partitioned ? scenario.perKey : Infinity;
   const runningPerKey = new Map<number, number>();
   const admittedPerKey = new Map<number, number>();
   const startedPerKey = new Map<number, number>();
@@ -183,9 +183,9 @@ function simulate(kind: Kind, scenario: Scenario): Run {
       for (const [key, admitted] of admittedPerKey) {
         const started = startedPerKey.get(key) ?? 0;
         const running = runningPerKey.get(key) ?? 0;
-        if (admitted > started && running !== perPartition) {
+        if (admitted > started && running !== perKey) {
           run.violations.push(
-            `t=${scheduler.now()}: key ${key} has ${admitted - started} waiting but only ${running} running (perPartition ${perPartition})`,
+            `t=${scheduler.now()}: key ${key} has ${admitted - started} waiting but only ${running} running (perKey ${perKey})`,
           );
         }
       }
@@ -214,8 +214,7 @@ function simulate(kind: Kind, scenario: Scenario): Run {
     const running = (runningPerKey.get(el.key) ?? 0) + 1;
     runningPerKey.set(el.key, running);
     startedPerKey.set(el.key, (startedPerKey.get(el.key) ?? 0) + 1);
-    if (running > perPartition)
-      run.violations.push(`t=${scheduler.now()}: ${running} inners of key ${el.key} running (perPartition ${perPartition})`);
+    if (running > perKey) run.violations.push(`t=${scheduler.now()}: ${running} inners of key ${el.key} running (perKey ${perKey})`);
     if (!run.admit.has(el.i)) run.violations.push(`element ${el.i} started before it was admitted`);
 
     const spec = el.spec;
@@ -411,9 +410,9 @@ describe('mapAsyncPartitioned — properties in virtual time', () => {
         ),
         parallelism: fc.integer({ min: 2, max: 3 }),
         completeGap: fc.integer({ min: 0, max: 3 }),
-        perPartition: fc.constant(1),
+        perKey: fc.constant(1),
       })
-      .map((s) => ({ ...s, perPartition: s.parallelism === 3 && s.elements.length % 2 === 0 ? 2 : 1 }));
+      .map((s) => ({ ...s, perKey: s.parallelism === 3 && s.elements.length % 2 === 0 ? 2 : 1 }));
     fc.assert(
       fc.property(tight, (scenario) => expectHealthyRun(simulate('ordered', scenario), 'ordered')),
       { numRuns: 150 },
@@ -463,10 +462,10 @@ describe('mapAsyncPartitionedUnordered — properties in virtual time', () => {
     );
   });
 
-  it('keeps per-key output order with perPartition 1', () => {
+  it('keeps per-key output order with perKey 1', () => {
     fc.assert(
       fc.property(
-        scenarioArb.map((s) => ({ ...s, perPartition: 1 })),
+        scenarioArb.map((s) => ({ ...s, perKey: 1 })),
         (scenario) => {
           const run = simulate('unordered', scenario);
           expectHealthyRun(run, 'unordered');

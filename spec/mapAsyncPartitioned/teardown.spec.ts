@@ -30,7 +30,7 @@ import { mapAsyncPartitionedUnordered } from '../../src/mapAsyncPartitionedUnord
 type Kind = 'mapAsyncPartitioned' | 'mapAsyncPartitionedUnordered' | 'mapAsync';
 const kinds: Kind[] = ['mapAsyncPartitioned', 'mapAsyncPartitionedUnordered', 'mapAsync'];
 
-/** One of the three operators; the partitioned ones with perPartition 1 (mapAsync ignores `key`). */
+/** One of the three operators; the partitioned ones with perKey 1 (mapAsync ignores `key`). */
 function op<T, R>(
   kind: Kind,
   parallelism: number,
@@ -39,7 +39,7 @@ function op<T, R>(
   valve?: Valve,
 ): OperatorFunction<T, R> {
   if (kind === 'mapAsync') return mapAsync({ parallelism, project, valve });
-  const options = { parallelism, perPartition: 1, partitioner: key, project, valve };
+  const options = { parallelism, perKey: 1, key: key, project, valve };
   return kind === 'mapAsyncPartitioned' ? mapAsyncPartitioned(options) : mapAsyncPartitionedUnordered(options);
 }
 
@@ -179,7 +179,7 @@ describe.each(kinds)('%s — contributor checklist', (kind) => {
     });
   });
 
-  it('throwing partitioner: errors at once, nothing after, source and inners unsubscribed', () => {
+  it('throwing key: errors at once, nothing after, source and inners unsubscribed', () => {
     if (kind === 'mapAsync') return; // mapAsync has no partitioner
     newScheduler().run(({ hot, cold, expectObservable, expectSubscriptions }) => {
       const source = hot('a-b-c-d');

@@ -15,16 +15,16 @@ const project = (x: number): Observable<number> => of(x);
 
 interface PartitionedArgs {
   parallelism: unknown;
-  perPartition: unknown;
-  partitioner: unknown;
+  perKey: unknown;
+  key: unknown;
   project: unknown;
   valve?: unknown;
   maxQueued?: unknown;
 }
 
-const valid: PartitionedArgs = { parallelism: 4, perPartition: 2, partitioner: key, project };
+const valid: PartitionedArgs = { parallelism: 4, perKey: 2, key, project };
 
-/** Bad integer values for parallelism / perPartition, with the error and how the value is shown. */
+/** Bad integer values for parallelism / perKey, with the error and how the value is shown. */
 const badCounts: [unknown, ErrorType, string, string][] = [
   [0, RangeError, 'an integer ≥ 1', '0'],
   [-1, RangeError, 'an integer ≥ 1', '-1'],
@@ -77,8 +77,7 @@ const partitionedOperators = [
 ] as const;
 
 describe.each(partitionedOperators)('%s validation', (name, operator) => {
-  const positional = (a: PartitionedArgs) => () =>
-    (operator as (...args: unknown[]) => unknown)(a.parallelism, a.perPartition, a.partitioner, a.project);
+  const positional = (a: PartitionedArgs) => () => (operator as (...args: unknown[]) => unknown)(a.parallelism, a.perKey, a.key, a.project);
   const options = (a: PartitionedArgs) => () => (operator as (o: unknown) => unknown)(a);
   const forms = [
     ['positional', positional],
@@ -88,8 +87,8 @@ describe.each(partitionedOperators)('%s validation', (name, operator) => {
   describe.each(forms)('%s form', (_form, call) => {
     it('accepts valid arguments without subscribing to anything', () => {
       expect(call(valid)).not.toThrow();
-      expect(call({ ...valid, parallelism: 1, perPartition: 1 })).not.toThrow();
-      expect(call({ ...valid, parallelism: 2, perPartition: 1 })).not.toThrow();
+      expect(call({ ...valid, parallelism: 1, perKey: 1 })).not.toThrow();
+      expect(call({ ...valid, parallelism: 2, perKey: 1 })).not.toThrow();
     });
 
     it.each(badCounts)('parallelism %p → %p', (value, type, what, shown) => {
@@ -98,34 +97,34 @@ describe.each(partitionedOperators)('%s validation', (name, operator) => {
       expect(create).toThrow(`${name}: parallelism must be ${what}, got ${shown}`);
     });
 
-    it.each(badCounts)('perPartition %p → %p', (value, type, what, shown) => {
-      const create = call({ ...valid, parallelism: 1e9, perPartition: value });
+    it.each(badCounts)('perKey %p → %p', (value, type, what, shown) => {
+      const create = call({ ...valid, parallelism: 1e9, perKey: value });
       expect(create).toThrow(type);
-      expect(create).toThrow(`${name}: perPartition must be ${what}, got ${shown}`);
+      expect(create).toThrow(`${name}: perKey must be ${what}, got ${shown}`);
     });
 
     it.each([
       [4, 4],
       [4, 5],
       [2, 3],
-    ])('parallelism %i with perPartition %i → RangeError pointing to mapAsync', (parallelism, perPartition) => {
-      const create = call({ ...valid, parallelism, perPartition });
+    ])('parallelism %i with perKey %i → RangeError pointing to mapAsync', (parallelism, perKey) => {
+      const create = call({ ...valid, parallelism, perKey });
       expect(create).toThrow(RangeError);
       expect(create).toThrow(
-        `${name}: perPartition (${perPartition}) must be less than parallelism (${parallelism}); with no limit per partition, use mapAsync(${parallelism}, project) instead`,
+        `${name}: perKey (${perKey}) must be less than parallelism (${parallelism}); with no limit per key, use mapAsync(${parallelism}, project) instead`,
       );
     });
 
-    it('parallelism 1 with perPartition 2 → RangeError (perPartition must be 1)', () => {
-      const create = call({ ...valid, parallelism: 1, perPartition: 2 });
+    it('parallelism 1 with perKey 2 → RangeError (perKey must be 1)', () => {
+      const create = call({ ...valid, parallelism: 1, perKey: 2 });
       expect(create).toThrow(RangeError);
-      expect(create).toThrow(`${name}: perPartition must be 1 when parallelism is 1, got 2`);
+      expect(create).toThrow(`${name}: perKey must be 1 when parallelism is 1, got 2`);
     });
 
-    it.each(badFunctions)('partitioner %p → TypeError', (value, shown) => {
-      const create = call({ ...valid, partitioner: value });
+    it.each(badFunctions)('key %p → TypeError', (value, shown) => {
+      const create = call({ ...valid, key: value });
       expect(create).toThrow(TypeError);
-      expect(create).toThrow(`${name}: partitioner must be a function, got ${shown}`);
+      expect(create).toThrow(`${name}: key must be a function, got ${shown}`);
     });
 
     it.each(badFunctions)('project %p → TypeError', (value, shown) => {
@@ -225,7 +224,7 @@ describe('validation happens at creation, not on subscribe', () => {
     expect(() => source.pipe(mapAsyncPartitioned(0, 1, key, project))).toThrow(RangeError);
     expect(() => source.pipe(mapAsync({ parallelism: 2, project, maxQueued: -1 }))).toThrow(RangeError);
     expect(subscribed).toBe(0);
-    // A valid one calls neither partitioner nor project until subscribed.
+    // A valid one calls neither key nor project until subscribed.
     const piped = source.pipe(
       mapAsyncPartitioned(
         2,
@@ -246,7 +245,7 @@ describe('validation happens at creation, not on subscribe', () => {
     const errors: unknown[] = [];
     let created: unknown;
     try {
-      created = mapAsyncPartitionedUnordered({ parallelism: 2, perPartition: 2, partitioner: key, project });
+      created = mapAsyncPartitionedUnordered({ parallelism: 2, perKey: 2, key: key, project });
     } catch (error) {
       errors.push(error);
     }

@@ -1,7 +1,7 @@
 import type { QueueOverflowError } from '../errors.js';
 import type { pullFrom } from './pullFrom.js';
 import { Valve } from './Valve.js';
-import { checkOptions, describe } from '../internal/validate.js';
+import { checkOptions, describeValue } from '../internal/validate.js';
 
 /**
  * Flow-control settings shared by the pack's bounded operators.
@@ -26,13 +26,13 @@ export function readFlowControl(operator: string, options: FlowControlOptions): 
   checkOptions(operator, options);
   const { valve, maxQueued = Infinity } = options;
   if (valve !== undefined && !(valve instanceof Valve)) {
-    throw new TypeError(`${operator}: valve must be a Valve, got ${describe(valve)}`);
+    throw new TypeError(`${operator}: valve must be a Valve, got ${describeValue(valve)}`);
   }
   if (typeof maxQueued !== 'number') {
-    throw new TypeError(`${operator}: maxQueued must be a number, got ${describe(maxQueued)}`);
+    throw new TypeError(`${operator}: maxQueued must be a number, got ${describeValue(maxQueued)}`);
   }
   if (maxQueued !== Infinity && !(Number.isInteger(maxQueued) && maxQueued >= 0)) {
-    throw new RangeError(`${operator}: maxQueued must be an integer ≥ 0 or Infinity, got ${describe(maxQueued)}`);
+    throw new RangeError(`${operator}: maxQueued must be an integer ≥ 0 or Infinity, got ${describeValue(maxQueued)}`);
   }
   return { valve, maxQueued };
 }

@@ -38,7 +38,7 @@ export interface ValveLease {
  * ```ts
  * const valve = new Valve();
  * pullFrom(pages(), valve)
- *   .pipe(mapAsyncPartitioned({ parallelism: 8, perPartition: 1, partitioner: r => r.userId, project: save, valve }))
+ *   .pipe(mapAsyncPartitioned({ parallelism: 8, perKey: 1, key: (r) => r.userId, project: save, valve }))
  *   .subscribe();
  * ```
  * @public

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { describe } from '../internal/validate.js';
+import { describeValue } from '../internal/validate.js';
 import { Valve } from './Valve.js';
 
 /**
@@ -32,10 +32,10 @@ export function pullFrom<T>(source: AsyncIterable<T> | Iterable<T>, valve: Valve
   const candidate = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
   const iterate = candidate == null ? undefined : (candidate[Symbol.asyncIterator] ?? candidate[Symbol.iterator]);
   if (typeof iterate !== 'function') {
-    throw new TypeError(`pullFrom: source must be an AsyncIterable or an Iterable, got ${describe(source)}`);
+    throw new TypeError(`pullFrom: source must be an AsyncIterable or an Iterable, got ${describeValue(source)}`);
   }
   if (!(valve instanceof Valve)) {
-    throw new TypeError(`pullFrom: valve must be a Valve, got ${describe(valve)}`);
+    throw new TypeError(`pullFrom: valve must be a Valve, got ${describeValue(valve)}`);
   }
 
   return new Observable<T>((subscriber) => {

@@ -272,10 +272,10 @@ export class LaneTable<T, K, R> {
     const index = batch.emitted++;
     const results = batch.results as readonly R[];
     const value = batch.values[index] as T;
-    if (index < results.length) return { value, lane: batch.lane.key, ok: true, result: results[index] as R };
+    if (index < results.length) return { value, key: batch.lane.key, ok: true, result: results[index] as R };
     return {
       value,
-      lane: batch.lane.key,
+      key: batch.lane.key,
       ok: false,
       error: new BatchResultCountError(this.operator, batch.lane.key, batch.values.length, results.length, index),
     };

@@ -7,7 +7,7 @@ interface Partition<J> {
 }
 
 /**
- * Per-key admission for `mapAsyncPartitioned`: at most `perPartition` jobs of one key run at once, the
+ * Per-key admission for `mapAsyncPartitioned`: at most `perKey` jobs of one key run at once, the
  * rest wait in arrival order, and a key's entry exists only while it has running or waiting jobs.
  *
  * A plain data structure (no RxJS): the operator asks {@link PartitionTable.arrive} whether a job may
@@ -17,7 +17,7 @@ interface Partition<J> {
 export class PartitionTable<K, J> {
   private readonly partitions = new Map<K, Partition<J>>();
 
-  constructor(private readonly perPartition: number) {}
+  constructor(private readonly perKey: number) {}
 
   /** Number of keys with running or waiting jobs (the per-key state that exists now). */
   get size(): number {
@@ -31,7 +31,7 @@ export class PartitionTable<K, J> {
       this.partitions.set(key, { running: 1, waiting: null });
       return true;
     }
-    if (partition.running < this.perPartition) {
+    if (partition.running < this.perKey) {
       partition.running++;
       return true;
     }

@@ -1,5 +1,5 @@
 import { Queue } from './Queue.js';
-import { describe } from './validate.js';
+import { describeValue } from './validate.js';
 
 /** Why a range of ids was given up on. @internal */
 export type GapReason = 'overflow' | 'maxWait' | 'complete';
@@ -677,7 +677,7 @@ function lt(a: unknown, b: unknown): boolean {
 /** The error for a `nextId` that does not move forward (kept out of the hot path so it stays small). */
 function notAfter(id: unknown, next: unknown): never {
   throw new RangeError(
-    `boundedOrdering: nextId must return an id after its argument, but nextId(${describe(id)}) returned ${describe(next)}`,
+    `boundedOrdering: nextId must return an id after its argument, but nextId(${describeValue(id)}) returned ${describeValue(next)}`,
   );
 }
 
@@ -686,8 +686,8 @@ function wrongId(type: string, from: 'getId' | 'nextId', id: unknown, previous?:
   const expected = `${type === 'number' ? 'a number (not NaN)' : `a ${type}`} like initialId`;
   throw new TypeError(
     from === 'getId'
-      ? `boundedOrdering: getId returned ${describe(id)}, but ids must be ${expected}; pass compare to order other ids`
-      : `boundedOrdering: nextId(${describe(previous)}) returned ${describe(id)}, but ids must be ${expected}`,
+      ? `boundedOrdering: getId returned ${describeValue(id)}, but ids must be ${expected}; pass compare to order other ids`
+      : `boundedOrdering: nextId(${describeValue(previous)}) returned ${describeValue(id)}, but ids must be ${expected}`,
   );
 }
 

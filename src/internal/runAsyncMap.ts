@@ -25,10 +25,10 @@ export interface AsyncMapConfig<T, K, R> {
   operator: string;
   parallelism: number;
   /** `Infinity` when there is no per-key bound (`mapAsync`). */
-  perPartition: number;
-  /** `null` when there is no partitioning (`mapAsync`). */
-  partitioner: ((value: T) => K) | null;
-  /** Called as (value, partition, context) — or (value, index, context) for `mapAsync`. */
+  perKey: number;
+  /** Reads an element's key; `null` when there are no keys (`mapAsync`). */
+  key: ((value: T) => K) | null;
+  /** Called as (value, key, context) — or (value, index, context) for `mapAsync`. */
   project: (value: T, keyOrIndex: any, context: ProjectContext) => ObservableInput<R>;
   ordered: boolean;
   valve: Valve | undefined;
@@ -111,7 +111,7 @@ class AsyncMapRun<T, K, R> {
   /** Unordered mode: the running jobs (held jobs that are waiting are only in `partitions`). */
   private readonly running: Set<Job<T, K, R>> | null;
   private readonly ready = new Queue<Job<T, K, R>>();
-  private readonly partitioner: ((value: T) => K) | null;
+  private readonly keyOf: ((value: T) => K) | null;
   private readonly project: AsyncMapConfig<T, K, R>['project'];
   private nextIndex = 0;
   private sourceDone = false;
@@ -123,9 +123,9 @@ class AsyncMapRun<T, K, R> {
     private readonly subscriber: Subscriber<R>,
   ) {
     this.intake = new Intake<T>(config.operator, config.parallelism, config.maxQueued, config.valve, (error) => this.fail(error));
-    this.partitioner = config.partitioner;
+    this.keyOf = config.key;
     this.project = config.project;
-    this.partitions = config.partitioner === null ? null : new PartitionTable<K, Job<T, K, R>>(config.perPartition);
+    this.partitions = config.key === null ? null : new PartitionTable<K, Job<T, K, R>>(config.perKey);
     this.order = config.ordered ? new Queue<Job<T, K, R>>() : null;
     this.running = config.ordered ? null : new Set<Job<T, K, R>>();
   }
@@ -169,10 +169,10 @@ class AsyncMapRun<T, K, R> {
   private admit(value: T): void {
     const index = this.nextIndex++;
     let key: K;
-    if (this.partitioner === null) key = index as unknown as K;
+    if (this.keyOf === null) key = index as unknown as K;
     else {
       try {
-        key = this.partitioner(value);
+        key = this.keyOf(value);
       } catch (error) {
         this.fail(error);
         return;
@@ -186,7 +186,7 @@ class AsyncMapRun<T, K, R> {
   private start(job: Job<T, K, R>): void {
     let input: ObservableInput<R>;
     try {
-      input = this.project(job.value, this.partitioner === null ? job.index : job.key, job);
+      input = this.project(job.value, this.keyOf === null ? job.index : job.key, job);
     } catch (error) {
       this.fail(error);
       return;

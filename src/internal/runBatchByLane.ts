@@ -4,7 +4,17 @@ import { readFlowControl } from '../flow/FlowControlOptions.js';
 import type { Valve } from '../flow/Valve.js';
 import { Intake } from './Intake.js';
 import { Lane, LaneBatch, LaneTable } from './LaneTable.js';
-import { checkFunction, checkNonNegativeNumber, checkOptions, checkPositiveInteger, describe } from './validate.js';
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkKnownOptions,
+  checkOptions,
+  checkPositiveInteger,
+  checkScheduler,
+  describeValue,
+  type KnownOptions,
+} from './validate.js';
 import { isPromiseLike } from './isPromiseLike.js';
 
 /** Settings of one `batchByLane` operator, validated. @internal */
@@ -23,18 +33,18 @@ export interface BatchByLaneConfig<T, K, R> {
   maxQueued: number;
 }
 
-const KNOWN_OPTIONS = new Set([
-  'key',
-  'size',
-  'maxWait',
-  'concurrency',
-  'maxInFlight',
-  'ordered',
-  'scheduler',
-  'onDiagnostic',
-  'valve',
-  'maxQueued',
-]);
+const BATCH_BY_LANE_OPTIONS = {
+  key: true,
+  size: true,
+  maxWait: true,
+  concurrency: true,
+  maxInFlight: true,
+  ordered: true,
+  scheduler: true,
+  onDiagnostic: true,
+  valve: true,
+  maxQueued: true,
+} as const satisfies Record<keyof BatchByLaneOptions<unknown, unknown>, true> & KnownOptions;
 
 /**
  * Validates `batchByLane`'s arguments at creation time and applies the defaults (`concurrency` and
@@ -47,11 +57,7 @@ export function readBatchByLaneConfig<T, K, R>(
   handler: BatchHandler<T, K, R>,
 ): BatchByLaneConfig<T, K, R> {
   checkOptions(operator, options);
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) {
-      throw new TypeError(`${operator}: unknown option ${JSON.stringify(name)} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
-    }
-  }
+  checkKnownOptions(operator, options, BATCH_BY_LANE_OPTIONS);
   const {
     key,
     size,
@@ -64,25 +70,28 @@ export function readBatchByLaneConfig<T, K, R>(
   } = options;
   checkFunction(operator, 'key', key);
   checkPositiveInteger(operator, 'size', size);
-  if (maxWait !== undefined) checkNonNegativeNumber(operator, 'maxWait', maxWait);
+  if (maxWait !== undefined) checkDuration(operator, 'maxWait', maxWait, true);
   checkPositiveInteger(operator, 'concurrency', concurrency, true);
   checkPositiveInteger(operator, 'maxInFlight', maxInFlight, true);
-  if (typeof ordered !== 'boolean') {
-    throw new TypeError(`${operator}: ordered must be a boolean, got ${describe(ordered)}`);
-  }
-  const candidate = scheduler as Partial<SchedulerLike> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.schedule !== 'function' ||
-    typeof candidate.now !== 'function'
-  ) {
-    throw new TypeError(`${operator}: scheduler must be a SchedulerLike (with schedule and now), got ${describe(scheduler)}`);
-  }
+  checkBoolean(operator, 'ordered', ordered);
+  checkScheduler(operator, scheduler);
   if (onDiagnostic !== undefined) checkFunction(operator, 'onDiagnostic', onDiagnostic);
   checkFunction(operator, 'handler', handler);
   const { valve, maxQueued } = readFlowControl(operator, options);
-  return { operator, key, size, maxWait, concurrency, maxInFlight, ordered, scheduler, onDiagnostic, handler, valve, maxQueued };
+  return {
+    operator,
+    key,
+    size,
+    maxWait: maxWait === Infinity ? undefined : maxWait,
+    concurrency,
+    maxInFlight,
+    ordered,
+    scheduler,
+    onDiagnostic,
+    handler,
+    valve,
+    maxQueued,
+  };
 }
 
 /**
@@ -147,13 +156,15 @@ export function runBatchByLane<T, K, R>(
         if (batch.cancelled || subscriber.closed) return;
         if (!Array.isArray(results)) {
           fail(
-            new TypeError(`${operator}: the handler's result for lane ${describe(batch.key)} must be an array, got ${describe(results)}`),
+            new TypeError(
+              `${operator}: the handler's result for key ${describeValue(batch.key)} must be an array, got ${describeValue(results)}`,
+            ),
           );
           return;
         }
         const expected = batch.values.length;
         if (results.length > expected) {
-          const diagnostic: BatchDiagnostic<K> = { kind: 'surplusResults', lane: batch.key, expected, received: results.length };
+          const diagnostic: BatchDiagnostic<K> = { kind: 'surplusResults', key: batch.key, expected, received: results.length };
           if (onDiagnostic !== undefined) {
             try {
               onDiagnostic(diagnostic);
@@ -164,8 +175,8 @@ export function runBatchByLane<T, K, R>(
           } else if (!warned) {
             warned = true;
             console.warn(
-              `${operator}: the handler returned ${results.length} results for a batch of ${expected} in lane ` +
-                `${describe(batch.key)}; the surplus is ignored. Pass onDiagnostic to handle this (reported once per subscription).`,
+              `${operator}: the handler returned ${results.length} results for a batch of ${expected} for key ` +
+                `${describeValue(batch.key)}; the surplus is ignored. Pass onDiagnostic to handle this (reported once per subscription).`,
             );
           }
         }
@@ -201,7 +212,7 @@ export function runBatchByLane<T, K, R>(
               if (!received && !batch.cancelled) {
                 fail(
                   new TypeError(
-                    `${operator}: the handler's Observable for lane ${describe(batch.key)} completed without emitting the results array`,
+                    `${operator}: the handler's Observable for key ${describeValue(batch.key)} completed without emitting the results array`,
                   ),
                 );
               }
@@ -219,7 +230,7 @@ export function runBatchByLane<T, K, R>(
         } else {
           fail(
             new TypeError(
-              `${operator}: the handler must return an array, a Promise of an array or an Observable of one array, got ${describe(output)}`,
+              `${operator}: the handler must return an array, a Promise of an array or an Observable of one array, got ${describeValue(output)}`,
             ),
           );
         }
@@ -268,7 +279,7 @@ export function runBatchByLane<T, K, R>(
         next: arrays
           ? (values) => {
               if (!Array.isArray(values)) {
-                fail(new TypeError(`${operator}: the source must emit arrays of messages, got ${describe(values)}`));
+                fail(new TypeError(`${operator}: the source must emit arrays of messages, got ${describeValue(values)}`));
                 return;
               }
               let wake = false;

@@ -1,8 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
-import { checkOutcome } from '../internal/outcome.js';
-import { describe } from '../internal/validate.js';
-import type { JetStreamOutcome } from './JetStreamOutcome.js';
+import { checkOutcome, type Outcome } from '../broker/Outcome.js';
+import { checkDuration, checkKnownOptions, checkOptions, describeValue, type KnownOptions } from '../internal/validate.js';
 
 /**
  * Options of {@link JetStreamDelivery.keepAlive}.
@@ -13,10 +12,12 @@ export interface KeepAliveOptions {
    * Milliseconds between two `working()` signals (scheduler time). Default: half the consumer's
    * `ack_wait`. A finite number \> 0.
    */
-  intervalMs?: number;
+  interval?: number;
   /** Stops the keep-alive when aborted (pass the `signal` your handler receives). */
   signal?: AbortSignal;
 }
+
+const KEEP_ALIVE_OPTIONS = { interval: true, signal: true } as const satisfies Record<keyof KeepAliveOptions, true> & KnownOptions;
 
 /**
  * One message delivered by {@link fromJetStream}: a `JsMsg` (subject, data, headers, info…) whose
@@ -25,7 +26,7 @@ export interface KeepAliveOptions {
  * @remarks
  * - **Exactly once.** The first of `ack()`, `ackAck()`, `nak()`, `term()` or `settle()` settles the
  *   delivery: it is sent to the server and frees one slot of the window. Every later settle call is a
- *   no-op that returns `false` and is reported to the `onDuplicateSettle` option.
+ *   no-op that returns `false` and is reported to the `onDiagnostic` option (`{ kind: 'duplicateSettle' }`).
  * - **In progress.** `working()` tells the server the handler is still busy (the ack deadline restarts);
  *   it does not settle. `keepAlive()` sends it periodically until the delivery settles.
  * - **Always settle.** A delivery that is never settled keeps its slot for the rest of the subscription
@@ -37,7 +38,7 @@ export interface JetStreamDelivery extends JsMsg {
   /** The client's message, for APIs that need the original object. Settle through the delivery instead. */
   readonly message: JsMsg;
   /** The outcome the delivery was settled with, or `undefined` while unsettled. */
-  readonly outcome: JetStreamOutcome | undefined;
+  readonly outcome: Outcome | undefined;
   /** `true` once settled. */
   readonly settled: boolean;
   /** Acknowledges: processed. Returns `true` if this call settled the delivery. */
@@ -49,24 +50,24 @@ export interface JetStreamDelivery extends JsMsg {
    */
   ackAck(opts?: Partial<{ timeout: number }>): Promise<boolean>;
   /**
-   * Negative acknowledgement: deliver again, now or after `delayMs` milliseconds. Returns `true` if
+   * Negative acknowledgement: deliver again, now or after `delay` milliseconds. Returns `true` if
    * this call settled the delivery.
    */
-  nak(delayMs?: number): boolean;
+  nak(delay?: number): boolean;
   /**
    * Terminates: never deliver again (dead-letter). No reason is sent (nats-server 2.9 ignores a
    * `+TERM` with a reason and redelivers); an argument is accepted for `JsMsg` compatibility and
    * dropped. Returns `true` if this call settled the delivery.
    */
   term(reason?: string): boolean;
-  /** Settles with an outcome: `'ack'`, `'nak'`, `{ nak: delayMs }` or `'term'`. Returns `true` if this call settled it. */
-  settle(outcome: JetStreamOutcome): boolean;
+  /** Settles with an outcome: `'ack'`, `'nak'`, `{ nak: delay }` or `'term'`. Returns `true` if this call settled it. */
+  settle(outcome: Outcome): boolean;
   /** In progress: restarts the server's ack deadline. Returns `false` (and sends nothing) once settled. */
   working(): boolean;
   /** Not supported (an ack that also pulls would fetch outside the window): always throws. */
   next(subject?: string, options?: unknown): never;
   /**
-   * Sends `working()` every `intervalMs` (default: half the consumer's `ack_wait`) until the delivery
+   * Sends `working()` every `interval` ms (default: half the consumer's `ack_wait`) until the delivery
    * settles, `signal` aborts, the returned function is called, or the subscription is unsubscribed.
    * @returns a function that stops the keep-alive.
    */
@@ -83,14 +84,14 @@ export interface DeliveryHost {
   /** A delivery settled (before its message was sent to the server). */
   onSettle(delivery: Delivery): void;
   /** A settle call on an already settled delivery. */
-  onDuplicate(delivery: Delivery, attempted: JetStreamOutcome): void;
+  onDuplicate(delivery: Delivery, attempted: Outcome): void;
 }
 
 const NOOP = (): void => undefined;
 
 /** The implementation of {@link JetStreamDelivery}. @internal */
 export class Delivery implements JetStreamDelivery {
-  outcome: JetStreamOutcome | undefined = undefined;
+  outcome: Outcome | undefined = undefined;
   private stops: (() => void)[] | null = null;
 
   constructor(
@@ -152,12 +153,10 @@ export class Delivery implements JetStreamDelivery {
     return this.message.ackAck(opts);
   }
 
-  nak(delayMs?: number): boolean {
-    if (delayMs !== undefined && !(typeof delayMs === 'number' && delayMs >= 0 && delayMs !== Infinity)) {
-      throw new RangeError(`JetStreamDelivery.nak: delayMs must be a finite number ≥ 0, got ${describe(delayMs)}`);
-    }
-    if (!this.begin(delayMs === undefined ? 'nak' : { nak: delayMs })) return false;
-    this.message.nak(delayMs);
+  nak(delay?: number): boolean {
+    if (delay !== undefined) checkDuration('JetStreamDelivery.nak', 'delay', delay);
+    if (!this.begin(delay === undefined ? 'nak' : { nak: delay })) return false;
+    this.message.nak(delay);
     return true;
   }
 
@@ -167,7 +166,7 @@ export class Delivery implements JetStreamDelivery {
     return true;
   }
 
-  settle(outcome: JetStreamOutcome): boolean {
+  settle(outcome: Outcome): boolean {
     checkOutcome('JetStreamDelivery.settle', 'outcome', outcome);
     if (outcome === 'ack') return this.ack();
     if (outcome === 'term') return this.term();
@@ -185,12 +184,13 @@ export class Delivery implements JetStreamDelivery {
   }
 
   keepAlive(options: KeepAliveOptions = {}): () => void {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`JetStreamDelivery.keepAlive: options must be an object, got ${describe(options)}`);
-    }
-    const { intervalMs = this.host.keepAliveMs, signal } = options;
-    if (typeof intervalMs !== 'number' || !(intervalMs > 0) || intervalMs === Infinity) {
-      throw new RangeError(`JetStreamDelivery.keepAlive: intervalMs must be a finite number > 0, got ${describe(intervalMs)}`);
+    checkOptions('JetStreamDelivery.keepAlive', options);
+    checkKnownOptions('JetStreamDelivery.keepAlive', options, KEEP_ALIVE_OPTIONS);
+    const { interval = this.host.keepAliveMs, signal } = options;
+    if (typeof interval !== 'number' || !(interval > 0) || interval === Infinity) {
+      throw new RangeError(
+        `JetStreamDelivery.keepAlive: interval must be a finite number of milliseconds > 0, got ${describeValue(interval)}`,
+      );
     }
     if (this.settled || signal?.aborted) return NOOP;
     const { keepAlives } = this.host;
@@ -203,8 +203,8 @@ export class Delivery implements JetStreamDelivery {
         stop(); // the connection is gone: the server will redeliver; nothing more to keep alive
         return;
       }
-      this.schedule(undefined, intervalMs);
-    }, intervalMs);
+      this.schedule(undefined, interval);
+    }, interval);
     const stop = (): void => {
       if (stopped) return;
       stopped = true;
@@ -219,7 +219,7 @@ export class Delivery implements JetStreamDelivery {
   }
 
   /** Marks the delivery settled with `outcome` (state first, then the window), or reports a duplicate. */
-  private begin(outcome: JetStreamOutcome): boolean {
+  private begin(outcome: Outcome): boolean {
     if (this.outcome !== undefined) {
       this.host.onDuplicate(this, outcome);
       return false;

@@ -1,13 +1,19 @@
 import { isObservable, Observable, type Subscription } from 'rxjs';
 import { Valve } from '../flow/Valve.js';
-import { checkParallelismAndPerKey } from '../internal/checkPerKey.js';
+import { checkParallelismAndPerKey } from '../broker/checkPerKey.js';
 import { isPromiseLike } from '../internal/isPromiseLike.js';
-import { applyFailurePolicy, checkFailurePolicy, outcomeProblem } from '../internal/outcome.js';
-import { checkFunction, checkOptions, checkPositiveInteger, describe } from '../internal/validate.js';
+import { applyFailurePolicy, checkFailurePolicy, outcomeProblem, type Outcome } from '../broker/Outcome.js';
+import {
+  checkFunction,
+  checkKnownOptions,
+  checkOptions,
+  checkPositiveInteger,
+  describeValue,
+  type KnownOptions,
+} from '../internal/validate.js';
 import { mapAsyncPartitionedUnordered } from '../mapAsyncPartitionedUnordered.js';
 import { fromJetStream, type FromJetStreamOptions, type JetStreamConsumerStatus, type JetStreamPullConsumer } from './fromJetStream.js';
 import type { JetStreamDelivery } from './JetStreamDelivery.js';
-import type { JetStreamOutcome } from './JetStreamOutcome.js';
 
 /**
  * What a {@link consumeJetStream} handler receives besides the delivery.
@@ -29,7 +35,7 @@ export interface JetStreamHandlerContext<K> {
 export type JetStreamHandler<K> = (
   delivery: JetStreamDelivery,
   context: JetStreamHandlerContext<K>,
-) => JetStreamOutcome | void | PromiseLike<JetStreamOutcome | void> | Observable<JetStreamOutcome | void>;
+) => Outcome | void | PromiseLike<Outcome | void> | Observable<Outcome | void>;
 
 /**
  * What happens to a delivery whose handler failed: an outcome to settle it with, `'fail'` (nak it for
@@ -37,8 +43,7 @@ export type JetStreamHandler<K> = (
  * these per error.
  * @public
  */
-export type JetStreamFailurePolicy =
-  JetStreamOutcome | 'fail' | ((error: unknown, delivery: JetStreamDelivery) => JetStreamOutcome | 'fail');
+export type JetStreamFailurePolicy = Outcome | 'fail' | ((error: unknown, delivery: JetStreamDelivery) => Outcome | 'fail');
 
 /**
  * One settled delivery, as emitted by {@link consumeJetStream} and {@link settleBatchResults}.
@@ -50,7 +55,7 @@ export interface JetStreamSettlement<K> {
   /** The delivery's key (its lane). */
   readonly key: K;
   /** The outcome the delivery was settled with. */
-  readonly outcome: JetStreamOutcome;
+  readonly outcome: Outcome;
   /** The handler's error when the outcome came from the failure policy; otherwise `undefined`. */
   readonly error: unknown;
 }
@@ -82,7 +87,28 @@ export interface ConsumeJetStreamOptions<K> extends Omit<FromJetStreamOptions, '
 
 const OPERATOR = 'consumeJetStream';
 const OWN_OPTIONS = ['parallelism', 'perKey', 'key', 'handler', 'onError', 'keepAlive', 'window'];
-const DEFAULT_FAILURE: JetStreamOutcome = { nak: 1000 };
+const CONSUME_JETSTREAM_OPTIONS = {
+  parallelism: true,
+  perKey: true,
+  key: true,
+  handler: true,
+  onError: true,
+  keepAlive: true,
+  window: true,
+  stop: true,
+  onStatus: true,
+  onDiagnostic: true,
+  awaitPending: true,
+  expires: true,
+  minPull: true,
+  maxPull: true,
+  scheduler: true,
+} as const satisfies Record<keyof ConsumeJetStreamOptions<unknown>, true> & KnownOptions;
+
+function explainValve(name: string): string | undefined {
+  return name === 'valve' ? 'consumeJetStream makes its valve internally, one per subscription' : undefined;
+}
+const DEFAULT_FAILURE: Outcome = { nak: 1000 };
 
 const subjectKey = (delivery: JetStreamDelivery): string => delivery.subject;
 
@@ -142,6 +168,7 @@ export function consumeJetStream<K = string>(
   options: ConsumeJetStreamOptions<K>,
 ): Observable<JetStreamSettlement<K>> {
   checkOptions(OPERATOR, options);
+  checkKnownOptions(OPERATOR, options, CONSUME_JETSTREAM_OPTIONS, explainValve);
   const {
     parallelism,
     perKey = 1,
@@ -156,7 +183,7 @@ export function consumeJetStream<K = string>(
   checkFunction(OPERATOR, 'handler', handler);
   checkFailurePolicy(OPERATOR, onError);
   if (typeof keepAlive !== 'boolean' && !(typeof keepAlive === 'number' && keepAlive > 0 && keepAlive !== Infinity)) {
-    throw new TypeError(`${OPERATOR}: keepAlive must be a boolean or a finite number of ms > 0, got ${describe(keepAlive)}`);
+    throw new TypeError(`${OPERATOR}: keepAlive must be a boolean or a finite number of ms > 0, got ${describeValue(keepAlive)}`);
   }
   checkPositiveInteger(OPERATOR, 'window', window);
   if (window < parallelism) {
@@ -165,9 +192,6 @@ export function consumeJetStream<K = string>(
   const sourceOptions: Partial<FromJetStreamOptions> = {};
   for (const [name, value] of Object.entries(options)) {
     if (!OWN_OPTIONS.includes(name)) (sourceOptions as Record<string, unknown>)[name] = value;
-  }
-  if ('valve' in sourceOptions) {
-    throw new TypeError(`${OPERATOR}: unknown option "valve" (the valve is made internally)`);
   }
   const keepAliveMs = typeof keepAlive === 'number' ? keepAlive : undefined;
   // The source options are checked now, at the call site (the valve is made per subscription).
@@ -185,8 +209,8 @@ export function consumeJetStream<K = string>(
       .pipe(
         mapAsyncPartitionedUnordered({
           parallelism,
-          perPartition: perKey,
-          partitioner: key,
+          perKey,
+          key,
           valve,
           project: (delivery: JetStreamDelivery, k: K, context) =>
             handle(delivery, k, context.signal, handler, onError, keepAlive === false ? null : keepAliveMs),
@@ -213,7 +237,7 @@ function handle<K>(
   keepAliveMs: number | undefined | null,
 ): Observable<JetStreamSettlement<K>> {
   return new Observable<JetStreamSettlement<K>>((subscriber) => {
-    const stopKeepAlive = keepAliveMs === null ? undefined : delivery.keepAlive({ intervalMs: keepAliveMs, signal });
+    const stopKeepAlive = keepAliveMs === null ? undefined : delivery.keepAlive({ interval: keepAliveMs, signal });
     let inner: Subscription | undefined;
 
     const emit = (error: unknown): void => {
@@ -250,7 +274,7 @@ function handle<K>(
       }
       stopKeepAlive?.();
       try {
-        if (!delivery.settled) delivery.settle((value as JetStreamOutcome | undefined) ?? 'ack');
+        if (!delivery.settled) delivery.settle((value as Outcome | undefined) ?? 'ack');
       } catch (error) {
         subscriber.error(error);
         return;

@@ -1,10 +1,19 @@
 import type { Consumer, ConsumerInfo, ConsumerMessages, FetchMessages, JsMsg } from '@nats-io/jetstream';
 import { asyncScheduler, Observable, Subscriber, Subscription, type SchedulerLike, type Unsubscribable } from 'rxjs';
 import { Valve } from '../flow/Valve.js';
-import { checkStopSignal, listenToStop, type StopSignal } from '../internal/stopSignal.js';
-import { checkFunction, checkOptions, checkPositiveInteger, describe } from '../internal/validate.js';
+import { checkStopSignal, listenToStop, type StopSignal } from '../broker/StopSignal.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkKnownOptions,
+  checkOptions,
+  checkPositiveInteger,
+  checkScheduler,
+  describeValue,
+  type KnownOptions,
+} from '../internal/validate.js';
 import { Delivery, type DeliveryHost, type JetStreamDelivery } from './JetStreamDelivery.js';
-import { formatOutcome, type JetStreamOutcome } from './JetStreamOutcome.js';
+import { formatOutcome, type Outcome } from '../broker/Outcome.js';
 import { PullWindow } from './PullWindow.js';
 
 /**
@@ -32,6 +41,20 @@ export type JetStreamPullConsumer = Pick<Consumer, 'fetch' | 'info'>;
 export type JetStreamConsumerStatus = 'starting' | 'awaiting-redelivery' | 'consuming' | 'draining' | 'drained' | 'stopped' | 'failed';
 
 /**
+ * A diagnostic of {@link fromJetStream} (and {@link consumeJetStream}): something wrong that does not fail
+ * the output.
+ * @public
+ */
+export interface JetStreamDiagnostic {
+  /** `duplicateSettle`: a settle call on a delivery that was already settled; it was ignored. */
+  readonly kind: 'duplicateSettle';
+  /** The delivery, with the `outcome` it was settled with first. */
+  readonly delivery: JetStreamDelivery;
+  /** The outcome of the ignored call. */
+  readonly attempted: Outcome;
+}
+
+/**
  * Options of {@link fromJetStream}.
  * @public
  */
@@ -52,10 +75,11 @@ export interface FromJetStreamOptions {
   /** Receives every {@link JetStreamConsumerStatus} change. A throwing callback fails the output. */
   onStatus?: (status: JetStreamConsumerStatus) => void;
   /**
-   * Receives every settle call on an already settled delivery (it was a no-op). Default: one
-   * `console.warn` per subscription. A throwing callback throws from the settle call.
+   * Receives the adapter's diagnostics — today `duplicateSettle`: a settle call on an already settled
+   * delivery (it was a no-op). Default: one `console.warn` per subscription. A throwing callback throws
+   * from the settle call.
    */
-  onDuplicateSettle?: (delivery: JetStreamDelivery, attempted: JetStreamOutcome) => void;
+  onDiagnostic?: (diagnostic: JetStreamDiagnostic) => void;
   /**
    * When the consumer has deliveries pending to someone else at subscribe time (`num_ack_pending` \> 0,
    * e.g. a process that crashed), wait until they are due for redelivery (`ack_wait`, or the longest
@@ -79,18 +103,18 @@ export interface FromJetStreamOptions {
 }
 
 const OPERATOR = 'fromJetStream';
-const KNOWN_OPTIONS = new Set([
-  'window',
-  'valve',
-  'stop',
-  'onStatus',
-  'onDuplicateSettle',
-  'awaitPending',
-  'expires',
-  'minPull',
-  'maxPull',
-  'scheduler',
-]);
+const FROM_JETSTREAM_OPTIONS = {
+  window: true,
+  valve: true,
+  stop: true,
+  onStatus: true,
+  onDiagnostic: true,
+  awaitPending: true,
+  expires: true,
+  minPull: true,
+  maxPull: true,
+  scheduler: true,
+} as const satisfies Record<keyof FromJetStreamOptions, true> & KnownOptions;
 /** Added to `ack_wait` when waiting for an earlier process's deliveries to come back. */
 const PENDING_MARGIN_MS = 500;
 const RETRY_FIRST_MS = 250;
@@ -101,7 +125,7 @@ interface Config {
   valve: Valve | undefined;
   stop: StopSignal | undefined;
   onStatus: ((status: JetStreamConsumerStatus) => void) | undefined;
-  onDuplicateSettle: ((delivery: JetStreamDelivery, attempted: JetStreamOutcome) => void) | undefined;
+  onDiagnostic: ((diagnostic: JetStreamDiagnostic) => void) | undefined;
   awaitPending: boolean;
   expires: number;
   minPull: number | undefined;
@@ -129,7 +153,7 @@ interface Config {
  *   emitted in the order they arrive on the connection.
  * - **Settling.** Each emitted {@link JetStreamDelivery} must be settled exactly once — `ack()`,
  *   `nak(delay?)`, `term()` or `settle(outcome)`; later calls are no-ops reported to
- *   `onDuplicateSettle`. `working()` / `keepAlive()` keep a slow message from being redelivered.
+ *   `onDiagnostic`. `working()` / `keepAlive()` keep a slow message from being redelivered.
  *   Settling frees a slot and may send the next pull request.
  * - **Crash recovery.** With `awaitPending` (default), a subscription that finds deliveries pending to
  *   someone else waits for them to be redelivered first (status `'awaiting-redelivery'`).
@@ -152,14 +176,14 @@ interface Config {
  * process.once('SIGTERM', () => stop.abort());
  * fromJetStream(consumer, { window: 32, valve, stop: stop.signal, onStatus: (s) => (ready = s === 'consuming') })
  *   .pipe(
- *     mapAsyncPartitionedUnordered({ parallelism: 32, perPartition: 1, valve,
- *       partitioner: (d) => d.subject,
+ *     mapAsyncPartitionedUnordered({ parallelism: 32, perKey: 1, valve,
+ *       key: (d) => d.subject,
  *       project: async (d) => { await bill(d.json()); d.ack(); } }),
  *   )
  *   .subscribe({ complete: () => nc.drain() });
  * ```
  * @param consumer - a durable pull consumer with `ack_policy: explicit` (`js.consumers.get(stream, name)`).
- * @param options - `window` and optionally `valve`, `stop`, `onStatus`, `onDuplicateSettle`,
+ * @param options - `window` and optionally `valve`, `stop`, `onStatus`, `onDiagnostic`,
  *   `awaitPending`, `expires`, `minPull`, `maxPull`, `scheduler`; validated when called.
  * @returns a cold Observable of deliveries; each subscription consumes independently.
  * @public
@@ -176,20 +200,16 @@ export function fromJetStream(consumer: JetStreamPullConsumer, options: FromJetS
 function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptions): Config {
   const c = consumer as Partial<JetStreamPullConsumer> | null;
   if (typeof c !== 'object' || c === null || typeof c.fetch !== 'function' || typeof c.info !== 'function') {
-    throw new TypeError(`${OPERATOR}: consumer must be a JetStream pull consumer (with fetch and info), got ${describe(consumer)}`);
+    throw new TypeError(`${OPERATOR}: consumer must be a JetStream pull consumer (with fetch and info), got ${describeValue(consumer)}`);
   }
   checkOptions(OPERATOR, options);
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) {
-      throw new TypeError(`${OPERATOR}: unknown option ${JSON.stringify(name)} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
-    }
-  }
+  checkKnownOptions(OPERATOR, options, FROM_JETSTREAM_OPTIONS);
   const {
     window,
     valve,
     stop,
     onStatus,
-    onDuplicateSettle,
+    onDiagnostic,
     awaitPending = true,
     expires = 2000,
     minPull,
@@ -198,25 +218,20 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
   } = options;
   checkPositiveInteger(OPERATOR, 'window', window);
   if (valve !== undefined && !(valve instanceof Valve)) {
-    throw new TypeError(`${OPERATOR}: valve must be a Valve, got ${describe(valve)}`);
+    throw new TypeError(`${OPERATOR}: valve must be a Valve, got ${describeValue(valve)}`);
   }
   checkStopSignal(OPERATOR, stop);
   if (onStatus !== undefined) checkFunction(OPERATOR, 'onStatus', onStatus);
-  if (onDuplicateSettle !== undefined) checkFunction(OPERATOR, 'onDuplicateSettle', onDuplicateSettle);
-  if (typeof awaitPending !== 'boolean') {
-    throw new TypeError(`${OPERATOR}: awaitPending must be a boolean, got ${describe(awaitPending)}`);
-  }
-  if (typeof expires !== 'number') throw new TypeError(`${OPERATOR}: expires must be a number, got ${describe(expires)}`);
+  if (onDiagnostic !== undefined) checkFunction(OPERATOR, 'onDiagnostic', onDiagnostic);
+  checkBoolean(OPERATOR, 'awaitPending', awaitPending);
+  if (typeof expires !== 'number') throw new TypeError(`${OPERATOR}: expires must be a number, got ${describeValue(expires)}`);
   if (!Number.isInteger(expires) || expires < 1000) {
-    throw new RangeError(`${OPERATOR}: expires must be an integer ≥ 1000 (ms), got ${describe(expires)}`);
+    throw new RangeError(`${OPERATOR}: expires must be an integer ≥ 1000 (ms), got ${describeValue(expires)}`);
   }
   if (minPull !== undefined) checkPositiveInteger(OPERATOR, 'minPull', minPull);
   if (maxPull !== undefined) checkPositiveInteger(OPERATOR, 'maxPull', maxPull);
-  const s = scheduler as Partial<SchedulerLike> | null;
-  if (typeof s !== 'object' || s === null || typeof s.schedule !== 'function' || typeof s.now !== 'function') {
-    throw new TypeError(`${OPERATOR}: scheduler must be a SchedulerLike (with schedule and now), got ${describe(scheduler)}`);
-  }
-  return { window, valve, stop, onStatus, onDuplicateSettle, awaitPending, expires, minPull, maxPull, scheduler };
+  checkScheduler(OPERATOR, scheduler);
+  return { window, valve, stop, onStatus, onDiagnostic, awaitPending, expires, minPull, maxPull, scheduler };
 }
 
 /** A fetch failure worth retrying: the request ended, the consumer is still there. */
@@ -322,17 +337,17 @@ class Session implements DeliveryHost {
     this.schedulePump();
   }
 
-  onDuplicate(delivery: Delivery, attempted: JetStreamOutcome): void {
-    const report = this.config.onDuplicateSettle;
+  onDuplicate(delivery: Delivery, attempted: Outcome): void {
+    const report = this.config.onDiagnostic;
     if (report !== undefined) {
-      report(delivery, attempted);
+      report({ kind: 'duplicateSettle', delivery, attempted });
       return;
     }
     if (this.warnedDuplicate) return;
     this.warnedDuplicate = true;
     console.warn(
       `${OPERATOR}: ${formatOutcome(attempted)} on a delivery already settled with ${formatOutcome(delivery.outcome!)} ` +
-        `(stream sequence ${delivery.info.streamSequence}) was ignored; pass onDuplicateSettle to handle these (warned once per subscription)`,
+        `(stream sequence ${delivery.info.streamSequence}) was ignored; pass onDiagnostic to handle these (warned once per subscription)`,
     );
   }
 
@@ -341,7 +356,9 @@ class Session implements DeliveryHost {
     if (this.aborted) return;
     const policy = info.config.ack_policy;
     if (policy !== 'explicit') {
-      this.fail(new TypeError(`${OPERATOR}: the consumer must use ack_policy "explicit" (one ack per message), got ${describe(policy)}`));
+      this.fail(
+        new TypeError(`${OPERATOR}: the consumer must use ack_policy "explicit" (one ack per message), got ${describeValue(policy)}`),
+      );
       return;
     }
     const maxAckPending = info.config.max_ack_pending ?? -1;

@@ -2,10 +2,10 @@
 // peer dependency): this entry loads no NATS code at runtime; it works on the consumer you pass in.
 export { fromJetStream } from './fromJetStream.js';
 export type { FromJetStreamOptions, JetStreamConsumerStatus, JetStreamPullConsumer } from './fromJetStream.js';
-// Defined once for both adapters (the same type as rxjs-lanes/kafka's).
-export type { StopSignal } from '../internal/stopSignal.js';
+// Defined once for both adapters (the same types as rxjs-lanes/kafka's).
+export type { Outcome } from '../broker/Outcome.js';
+export type { StopSignal } from '../broker/StopSignal.js';
 export type { JetStreamDelivery, KeepAliveOptions } from './JetStreamDelivery.js';
-export type { JetStreamOutcome } from './JetStreamOutcome.js';
 export { consumeJetStream } from './consumeJetStream.js';
 export type {
   ConsumeJetStreamOptions,

@@ -1,9 +1,8 @@
 import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
-import { checkOutcome, outcomeProblem } from '../internal/outcome.js';
-import { checkOptions, describe } from '../internal/validate.js';
+import { checkOutcome, outcomeProblem, type Outcome } from '../broker/Outcome.js';
+import { checkKnownOptions, checkOptions, describeValue, type KnownOptions } from '../internal/validate.js';
 import type { JetStreamSettlement } from './consumeJetStream.js';
 import type { JetStreamDelivery } from './JetStreamDelivery.js';
-import type { JetStreamOutcome } from './JetStreamOutcome.js';
 
 /**
  * Options of {@link settleBatchResults}.
@@ -15,7 +14,7 @@ export interface SettleBatchResultsOptions {
    * settlement) or an invalid result for. Default `'term'`: treated as poison, as a batch engine does;
    * the settlement carries the error, so it is never silent.
    */
-  onMissing?: JetStreamOutcome;
+  onMissing?: Outcome;
 }
 
 /**
@@ -24,11 +23,11 @@ export interface SettleBatchResultsOptions {
  * @public
  */
 export type JetStreamBatchResult<K> =
-  | { readonly value: JetStreamDelivery; readonly lane: K; readonly ok: true; readonly result: JetStreamOutcome | undefined | void }
-  | { readonly value: JetStreamDelivery; readonly lane: K; readonly ok: false; readonly error: unknown };
+  | { readonly value: JetStreamDelivery; readonly key: K; readonly ok: true; readonly result: Outcome | undefined | void }
+  | { readonly value: JetStreamDelivery; readonly key: K; readonly ok: false; readonly error: unknown };
 
 const OPERATOR = 'settleBatchResults';
-const KNOWN = new Set(['onMissing']);
+const SETTLE_BATCH_RESULTS_OPTIONS = { onMissing: true } as const satisfies Record<keyof SettleBatchResultsOptions, true> & KnownOptions;
 
 /**
  * Settles the JetStream deliveries of `batchByLane` (or `batchByLaneFromBatches`) positionally: each
@@ -70,9 +69,7 @@ export function settleBatchResults<K>(
   options: SettleBatchResultsOptions = {},
 ): OperatorFunction<JetStreamBatchResult<K>, JetStreamSettlement<K>> {
   checkOptions(OPERATOR, options);
-  for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) throw new TypeError(`${OPERATOR}: unknown option ${JSON.stringify(name)} (known: onMissing)`);
-  }
+  checkKnownOptions(OPERATOR, options, SETTLE_BATCH_RESULTS_OPTIONS);
   const { onMissing = 'term' } = options;
   checkOutcome(OPERATOR, 'onMissing', onMissing);
 
@@ -81,7 +78,7 @@ export function settleBatchResults<K>(
       const upstream = new Subscriber<JetStreamBatchResult<K>>({
         next: (settlement) => {
           const delivery = settlement.value;
-          let outcome: JetStreamOutcome = onMissing;
+          let outcome: Outcome = onMissing;
           let error: unknown;
           if (!settlement.ok) {
             error = settlement.error;
@@ -89,11 +86,13 @@ export function settleBatchResults<K>(
             outcome = 'ack';
           } else {
             const problem = outcomeProblem(settlement.result);
-            if (problem === null) outcome = settlement.result as JetStreamOutcome;
+            if (problem === null) outcome = settlement.result as Outcome;
             else error = new TypeError(`${OPERATOR}: the batch handler's result for a message is not an outcome: ${problem}`);
           }
           if (typeof delivery !== 'object' || delivery === null || typeof (delivery as JetStreamDelivery).settle !== 'function') {
-            subscriber.error(new TypeError(`${OPERATOR}: expected settlements of JetStream deliveries, got a value ${describe(delivery)}`));
+            subscriber.error(
+              new TypeError(`${OPERATOR}: expected settlements of JetStream deliveries, got a value ${describeValue(delivery)}`),
+            );
             return;
           }
           try {
@@ -102,7 +101,7 @@ export function settleBatchResults<K>(
             subscriber.error(settleError);
             return;
           }
-          subscriber.next({ delivery, key: settlement.lane, outcome: delivery.outcome!, error });
+          subscriber.next({ delivery, key: settlement.key, outcome: delivery.outcome!, error });
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),

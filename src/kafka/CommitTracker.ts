@@ -1,13 +1,4 @@
-/**
- * How one delivery of a message ended, in the pack's broker vocabulary.
- *
- * - `'ack'`: processed; settled.
- * - `'nak'`: not processed, to be delivered again; holds the partition's watermark until a later
- *   delivery of the same offset settles it.
- * - `'term'`: given up on (dead-lettered); settled like an ack, so it never holds the watermark.
- * @public
- */
-export type TrackerOutcome = 'ack' | 'nak' | 'term';
+import { checkOutcome, nakDelay, type Outcome } from '../broker/Outcome.js';
 
 /**
  * A receipt for one delivery of one message, returned by {@link CommitTracker.deliver} and handed back
@@ -282,23 +273,22 @@ export class CommitTracker {
   }
 
   /**
-   * Records the outcome of a delivery. `'ack'` and `'term'` settle the offset; `'nak'` keeps it
-   * unsettled (holding the watermark) and makes it eligible for redelivery.
+   * Records the outcome of a delivery. `'ack'` and `'term'` settle the offset (a `'term'`ed message never
+   * holds the watermark); `'nak'` and `{ nak: delay }` keep it unsettled (holding the watermark) and make it
+   * eligible for redelivery — when to redeliver is the caller's business.
    * @param ticket - the ticket {@link CommitTracker.deliver} returned.
-   * @param outcome - `'ack'`, `'nak'` or `'term'`.
+   * @param outcome - an {@link Outcome}: `'ack'`, `'nak'`, `{ nak: delay }` or `'term'`.
    * @returns `true` when recorded; `false` when ignored: the ticket's partition was revoked or
    *   re-assigned since (fenced), or this delivery was already settled.
    */
-  settle(ticket: OffsetTicket, outcome: TrackerOutcome): boolean {
+  settle(ticket: OffsetTicket, outcome: Outcome): boolean {
     if (!(ticket instanceof Ticket)) {
       throw new TypeError(`CommitTracker.settle: ticket must come from CommitTracker.deliver, got ${String(ticket)}`);
     }
-    if (outcome !== 'ack' && outcome !== 'nak' && outcome !== 'term') {
-      throw new TypeError(`CommitTracker.settle: outcome must be 'ack', 'nak' or 'term', got ${JSON.stringify(outcome)}`);
-    }
+    checkOutcome('CommitTracker.settle', 'outcome', outcome);
     const { state, entry } = ticket;
     if (state.revoked || !entry.linked || entry.state !== RUNNING || entry.attempt !== ticket.attempt) return false;
-    if (outcome === 'nak') {
+    if (nakDelay(outcome) !== undefined) {
       entry.state = NAKED;
       state.naks++;
     } else {

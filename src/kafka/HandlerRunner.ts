@@ -1,8 +1,7 @@
 import { from, isObservable, Observable, type ObservableInput, type Subscription } from 'rxjs';
 import { isPromiseLike } from '../internal/isPromiseLike.js';
-import { applyFailurePolicy, outcomeProblem } from '../internal/outcome.js';
+import { applyFailurePolicy, outcomeProblem, type Outcome } from '../broker/Outcome.js';
 import { settlement, type InFlight } from './InFlight.js';
-import type { KafkaOutcome } from './KafkaOutcome.js';
 import { OPERATOR, type KafkaRunConfig } from './options.js';
 import type { KafkaHandler, KafkaSettlement } from './types.js';
 
@@ -13,7 +12,7 @@ export interface SettlingHost<K> {
   /** Whether the item's partition was revoked since it was delivered. */
   isFenced(item: InFlight<K>): boolean;
   /** Records the outcome in the commit tracker (a nak once its delay is over) and makes the settlement. */
-  record(item: InFlight<K>, outcome: KafkaOutcome, error: unknown): KafkaSettlement<K>;
+  record(item: InFlight<K>, outcome: Outcome, error: unknown): KafkaSettlement<K>;
 }
 
 /**
@@ -90,7 +89,7 @@ export class HandlerRunner<K> {
       const problem = outcomeProblem(value);
       if (problem !== null) return this.failed(item, new TypeError(`${OPERATOR}: the handler's result is not an outcome: ${problem}`));
     }
-    return this.settleWith(item, (value as KafkaOutcome | undefined) ?? 'ack', undefined);
+    return this.settleWith(item, (value as Outcome | undefined) ?? 'ack', undefined);
   }
 
   /** The handler failed: applies the failure policy; throws (fails the pipeline) for `'fail'`. */
@@ -104,7 +103,7 @@ export class HandlerRunner<K> {
   }
 
   /** Settles with `outcome`, running `deadLetter` first for a `'term'`. */
-  private settleWith(item: InFlight<K>, outcome: KafkaOutcome, error: unknown): KafkaSettlement<K> | PromiseLike<KafkaSettlement<K>> {
+  private settleWith(item: InFlight<K>, outcome: Outcome, error: unknown): KafkaSettlement<K> | PromiseLike<KafkaSettlement<K>> {
     const { deadLetter } = this.config;
     const { host } = this;
     if (outcome !== 'term' || deadLetter === undefined || host.tornDown || host.isFenced(item)) return host.record(item, outcome, error);

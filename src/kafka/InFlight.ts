@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { OffsetTicket } from './CommitTracker.js';
-import type { KafkaOutcome } from './KafkaOutcome.js';
+import type { Outcome } from '../broker/Outcome.js';
 import type { KafkaDelivery, KafkaHandlerContext, KafkaSettlement } from './types.js';
 
 /** The delivery handed to handlers. */
@@ -24,7 +24,7 @@ export class InFlight<K> implements KafkaHandlerContext<K> {
   ) {}
 }
 
-export function settlement<K>(item: InFlight<K>, outcome: KafkaOutcome, error: unknown, fenced: boolean): KafkaSettlement<K> {
+export function settlement<K>(item: InFlight<K>, outcome: Outcome, error: unknown, fenced: boolean): KafkaSettlement<K> {
   return { delivery: item.delivery, key: item.key, outcome, error, fenced };
 }
 

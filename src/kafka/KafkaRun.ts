@@ -1,12 +1,12 @@
 import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload } from 'kafkajs';
 import { Observable, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { Valve } from '../flow/Valve.js';
-import { listenToStop } from '../internal/stopSignal.js';
+import { listenToStop } from '../broker/StopSignal.js';
 import { mapAsyncPartitionedUnordered } from '../mapAsyncPartitionedUnordered.js';
 import { CommitTracker, type OffsetTicket } from './CommitTracker.js';
 import { HandlerRunner, type SettlingHost } from './HandlerRunner.js';
 import { Delivery, InFlight, partitionKeyOf, settlement } from './InFlight.js';
-import { nakDelay, type KafkaOutcome } from './KafkaOutcome.js';
+import { nakDelay, type Outcome } from '../broker/Outcome.js';
 import { OffsetCommitter } from './OffsetCommitter.js';
 import { OPERATOR, type KafkaRunConfig } from './options.js';
 import { ParkedBatches } from './ParkedBatches.js';
@@ -91,8 +91,8 @@ export class KafkaRun<K> implements SettlingHost<K> {
       .pipe(
         mapAsyncPartitionedUnordered({
           parallelism: config.parallelism,
-          perPartition: config.perKey,
-          partitioner: (item: InFlight<K>) => this.laneOf(item),
+          perKey: config.perKey,
+          key: (item: InFlight<K>) => this.laneOf(item),
           project: (item: InFlight<K>) => this.handlers.handle(item),
           valve: this.valve,
           maxQueued: 0, // eachBatch never pushes into a full pipeline; a bug here fails loudly
@@ -294,7 +294,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
   }
 
   /** Records the outcome in the tracker (a nak once its delay is over) and makes the settlement. */
-  record(item: InFlight<K>, outcome: KafkaOutcome, error: unknown): KafkaSettlement<K> {
+  record(item: InFlight<K>, outcome: Outcome, error: unknown): KafkaSettlement<K> {
     if (this.tornDown) return settlement(item, outcome, error, true);
     const delay = nakDelay(outcome);
     if (delay === undefined) return settlement(item, outcome, error, !this.tracker.settle(item.ticket, outcome as 'ack' | 'term'));

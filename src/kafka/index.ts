@@ -14,8 +14,8 @@ export type {
   KafkaKey,
   KafkaSettlement,
 } from './types.js';
-// Defined once for both adapters (the same type as rxjs-lanes/jetstream's).
-export type { StopSignal } from '../internal/stopSignal.js';
-export type { KafkaOutcome } from './KafkaOutcome.js';
+// Defined once for both adapters (the same types as rxjs-lanes/jetstream's).
+export type { Outcome } from '../broker/Outcome.js';
+export type { StopSignal } from '../broker/StopSignal.js';
 export { CommitTracker } from './CommitTracker.js';
-export type { CommitPoint, OffsetTicket, TrackerOutcome } from './CommitTracker.js';
+export type { CommitPoint, OffsetTicket } from './CommitTracker.js';

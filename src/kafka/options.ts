@@ -1,9 +1,8 @@
 import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
-import { checkParallelismAndPerKey } from '../internal/checkPerKey.js';
-import { checkFailurePolicy } from '../internal/outcome.js';
-import { checkStopSignal, type StopSignal } from '../internal/stopSignal.js';
-import { checkFunction, checkOptions, describe } from '../internal/validate.js';
-import type { KafkaOutcome } from './KafkaOutcome.js';
+import { checkParallelismAndPerKey } from '../broker/checkPerKey.js';
+import { checkFailurePolicy, type Outcome } from '../broker/Outcome.js';
+import { checkStopSignal, type StopSignal } from '../broker/StopSignal.js';
+import { checkFunction, checkKnownOptions, checkOptions, checkScheduler, describeValue, type KnownOptions } from '../internal/validate.js';
 import type {
   ConsumeKafkaOptions,
   KafkaCommit,
@@ -18,21 +17,21 @@ import type {
 /** The operator's name, at the start of every error message of the Kafka adapter. */
 export const OPERATOR = 'consumeKafka';
 
-const DEFAULT_FAILURE: KafkaOutcome = { nak: 1000 };
-const KNOWN_OPTIONS = new Set([
-  'parallelism',
-  'perKey',
-  'key',
-  'handler',
-  'onError',
-  'deadLetter',
-  'stop',
-  'onStatus',
-  'onCommit',
-  'commitInterval',
-  'heartbeatInterval',
-  'scheduler',
-]);
+const DEFAULT_FAILURE: Outcome = { nak: 1000 };
+const CONSUME_KAFKA_OPTIONS = {
+  parallelism: true,
+  perKey: true,
+  key: true,
+  handler: true,
+  onError: true,
+  deadLetter: true,
+  stop: true,
+  onStatus: true,
+  onCommit: true,
+  commitInterval: true,
+  heartbeatInterval: true,
+  scheduler: true,
+} as const satisfies Record<keyof ConsumeKafkaOptions<KafkaKey>, true> & KnownOptions;
 
 /** {@link ConsumeKafkaOptions} checked, with every default filled in. */
 export interface KafkaRunConfig<K> {
@@ -66,9 +65,7 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
 ): KafkaRunConfig<K> {
   checkConsumer(consumer);
   checkOptions(OPERATOR, options);
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw new TypeError(`${OPERATOR}: unknown option ${JSON.stringify(name)}`);
-  }
+  checkKnownOptions(OPERATOR, options, CONSUME_KAFKA_OPTIONS);
   const {
     parallelism,
     perKey = 1,
@@ -93,9 +90,7 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
   if (onCommit !== undefined) checkFunction(OPERATOR, 'onCommit', onCommit);
   checkPositiveFinite('commitInterval', commitInterval);
   checkPositiveFinite('heartbeatInterval', heartbeatInterval);
-  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function') {
-    throw new TypeError(`${OPERATOR}: scheduler must be a SchedulerLike, got ${describe(scheduler)}`);
-  }
+  checkScheduler(OPERATOR, scheduler);
   return {
     parallelism,
     perKey,
@@ -122,14 +117,14 @@ function checkConsumer(consumer: unknown): void {
     c.events !== null;
   if (!ok) {
     throw new TypeError(
-      `${OPERATOR}: consumer must be a kafkajs Consumer (run, stop, seek, commitOffsets, on, events), got ${describe(consumer)}`,
+      `${OPERATOR}: consumer must be a kafkajs Consumer (run, stop, seek, commitOffsets, on, events), got ${describeValue(consumer)}`,
     );
   }
 }
 
 function checkPositiveFinite(name: string, value: unknown): void {
-  if (typeof value !== 'number') throw new TypeError(`${OPERATOR}: ${name} must be a number, got ${describe(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${OPERATOR}: ${name} must be a number, got ${describeValue(value)}`);
   if (!(value > 0) || value === Infinity) {
-    throw new RangeError(`${OPERATOR}: ${name} must be a finite number > 0, got ${describe(value)}`);
+    throw new RangeError(`${OPERATOR}: ${name} must be a finite number > 0, got ${describeValue(value)}`);
   }
 }

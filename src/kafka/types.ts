@@ -2,8 +2,8 @@
 // which live with their own code). Type-only imports of kafkajs: no kafkajs code is loaded at runtime.
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { type Observable, type ObservableInput, type SchedulerLike } from 'rxjs'; // (not `import type`: keeps the API report's imports as they were)
-import type { StopSignal } from '../internal/stopSignal.js';
-import type { KafkaOutcome } from './KafkaOutcome.js';
+import type { StopSignal } from '../broker/StopSignal.js';
+import type { Outcome } from '../broker/Outcome.js';
 
 /**
  * The part of a kafkajs `Consumer` the adapter drives. A kafkajs 2.x consumer satisfies it: create it,
@@ -60,14 +60,14 @@ export interface KafkaHandlerContext<K> {
 export type KafkaHandler<K> = (
   delivery: KafkaDelivery,
   context: KafkaHandlerContext<K>,
-) => KafkaOutcome | void | PromiseLike<KafkaOutcome | void> | Observable<KafkaOutcome | void>;
+) => Outcome | void | PromiseLike<Outcome | void> | Observable<Outcome | void>;
 
 /**
  * What happens to a delivery whose handler failed: an outcome to settle it with, `'fail'` (leave it
  * unsettled and fail the output with the handler's error), or a function choosing one per error.
  * @public
  */
-export type KafkaFailurePolicy = KafkaOutcome | 'fail' | ((error: unknown, delivery: KafkaDelivery) => KafkaOutcome | 'fail');
+export type KafkaFailurePolicy = Outcome | 'fail' | ((error: unknown, delivery: KafkaDelivery) => Outcome | 'fail');
 
 /**
  * One finished delivery, as emitted by {@link consumeKafka}.
@@ -79,7 +79,7 @@ export interface KafkaSettlement<K> {
   /** Its key (its lane within the topic-partition). */
   readonly key: K;
   /** The outcome the delivery was settled with. */
-  readonly outcome: KafkaOutcome;
+  readonly outcome: Outcome;
   /** The handler's error when the outcome came from the failure policy; otherwise `undefined`. */
   readonly error: unknown;
   /**

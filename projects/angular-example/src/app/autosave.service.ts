@@ -115,8 +115,8 @@ export class AutosaveService implements OnDestroy {
   private savePerEdit(): OperatorFunction<Edit, Edit> {
     return mapAsyncPartitioned({
       parallelism: MAX_HELD_EDITS,
-      perPartition: 1,
-      partitioner: (edit: Edit) => edit.docId,
+      perKey: 1,
+      key: (edit: Edit) => edit.docId,
       project: (edit: Edit, docId: string, { signal }) => {
         this.start(docId, [edit.version]);
         return this.backend.save(docId, edit, signal).then(() => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { JetStreamOutcome } from 'rxjs-lanes/jetstream';
+import type { Outcome } from 'rxjs-lanes/jetstream';
 import { ORDERS_CONFIG, type OrdersConfig } from '../config.js';
 import { simulatedLatency } from '../simulated-latency.js';
 import type { ProcessedEvent } from './order-processor.js';
@@ -61,7 +61,7 @@ export class OrdersLedger implements OnModuleInit, OnApplicationShutdown {
    * `{ nak: 1000 }` for the whole batch when the write failed (retried in a second; per-message failures
    * are results, so the stream goes on). `signal` aborts when the pipeline is torn down mid-write.
    */
-  async writeBatch(shard: number, batch: readonly ProcessedEvent[], signal: AbortSignal): Promise<JetStreamOutcome[]> {
+  async writeBatch(shard: number, batch: readonly ProcessedEvent[], signal: AbortSignal): Promise<Outcome[]> {
     const write = ++this.writes;
     const lines = batch.map((p): LedgerLine => {
       const common = {

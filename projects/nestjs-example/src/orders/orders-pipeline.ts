@@ -5,7 +5,7 @@ import {
   settleBatchResults,
   type JetStreamConsumerStatus,
   type JetStreamDelivery,
-  type JetStreamOutcome,
+  type Outcome,
   type JetStreamPullConsumer,
   type JetStreamSettlement,
   type StopSignal,
@@ -30,7 +30,7 @@ export interface OrdersPipelineOptions {
   /** The bulk step's lane: the store shard an event is written to (all events of an order go to one shard). */
   readonly shardOf: (event: ProcessedEvent) => number;
   /** The bulk step: one call per batch of one shard, one outcome per event, positionally. */
-  readonly writeBatch: (shard: number, batch: readonly ProcessedEvent[], signal: AbortSignal) => Promise<JetStreamOutcome[]>;
+  readonly writeBatch: (shard: number, batch: readonly ProcessedEvent[], signal: AbortSignal) => Promise<Outcome[]>;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface OrdersPipelineOptions {
  *
  * 1. `fromJetStream` fetches only for free slots of `window` (and never while a step below is full:
  *    they share one `Valve`), and drains on `stop`.
- * 2. `mapAsyncPartitionedUnordered`, keyed by order id, `perPartition: 1`: an order's events are handled
+ * 2. `mapAsyncPartitionedUnordered`, keyed by order id, `perKey: 1`: an order's events are handled
  *    one at a time in delivery order, up to `parallelism` orders at once. Unordered output: JetStream
  *    acks are per message, so a slow order need not hold back the others' results (per-order order is
  *    kept either way); use `mapAsyncPartitioned` when the next step needs the stream's order.
@@ -58,8 +58,8 @@ export function ordersPipeline(consumer: JetStreamPullConsumer, options: OrdersP
   return fromJetStream(consumer, { window: options.window, valve, stop: options.stop, onStatus: options.onStatus }).pipe(
     mapAsyncPartitionedUnordered({
       parallelism: options.parallelism,
-      perPartition: 1,
-      partitioner: orderIdOf,
+      perKey: 1,
+      key: orderIdOf,
       valve,
       project: (delivery: JetStreamDelivery, orderId: string, { signal }) => options.process(delivery, orderId, signal),
     }),
@@ -83,5 +83,5 @@ export function ordersPipeline(consumer: JetStreamPullConsumer, options: OrdersP
 /** `settleBatchResults` settles the batched value itself, so hand it the delivery each event came from. */
 function toDeliverySettlement<K, R>(s: BatchSettlement<ProcessedEvent, K, R>): BatchSettlement<JetStreamDelivery, K, R> {
   const value = s.value.delivery;
-  return s.ok ? { value, lane: s.lane, ok: true, result: s.result } : { value, lane: s.lane, ok: false, error: s.error };
+  return s.ok ? { value, key: s.key, ok: true, result: s.result } : { value, key: s.key, ok: false, error: s.error };
 }

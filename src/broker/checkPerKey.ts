@@ -1,4 +1,4 @@
-import { checkPositiveInteger, describe } from './validate.js';
+import { checkPositiveInteger, describeValue } from '../internal/validate.js';
 
 /**
  * Checks a broker adapter's `parallelism` and `perKey`: integers ≥ 1, `perKey` below `parallelism`
@@ -11,6 +11,6 @@ export function checkParallelismAndPerKey(operator: string, parallelism: number,
     throw new RangeError(`${operator}: perKey (${perKey}) must be less than parallelism (${parallelism})`);
   }
   if (parallelism === 1 && perKey !== 1) {
-    throw new RangeError(`${operator}: perKey must be 1 when parallelism is 1, got ${describe(perKey)}`);
+    throw new RangeError(`${operator}: perKey must be 1 when parallelism is 1, got ${describeValue(perKey)}`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Observable, Unsubscribable } from 'rxjs';
-import { describe } from './validate.js';
+import { describeValue } from '../internal/validate.js';
 
 /**
  * A graceful-drain trigger: an `AbortSignal` (abort), a Promise (resolution; a rejection fails the
@@ -23,7 +23,7 @@ export function isStopSignal(value: unknown): value is StopSignal {
 /** Throws a TypeError naming `operator` when the `stop` option is set to something that is not a {@link StopSignal}. */
 export function checkStopSignal(operator: string, stop: unknown): void {
   if (stop !== undefined && !isStopSignal(stop)) {
-    throw new TypeError(`${operator}: stop must be an AbortSignal, a Promise or an Observable, got ${describe(stop)}`);
+    throw new TypeError(`${operator}: stop must be an AbortSignal, a Promise or an Observable, got ${describeValue(stop)}`);
   }
 }
 

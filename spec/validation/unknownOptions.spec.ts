@@ -1,0 +1,172 @@
+/**
+ * Every options form of the pack rejects option names it does not know, when the operator is created,
+ * with one message shape: `<operator>: unknown option "<name>"[; did you mean "<known>"?] (known: …)`.
+ */
+import { of, type SchedulerLike } from 'rxjs';
+import {
+  batchByLane,
+  batchByLaneFromBatches,
+  boundedOrdering,
+  mapAsync,
+  mapAsyncPartitioned,
+  mapAsyncPartitionedUnordered,
+} from '../../src/index';
+import { consumeJetStream, fromJetStream, settleBatchResults, type JetStreamPullConsumer } from '../../src/jetstream/index';
+import { consumeKafka, type KafkaConsumerLike } from '../../src/kafka/index';
+
+const project = (x: number) => of(x);
+const handler = (batch: readonly number[]) => batch.map(() => 1);
+const jetStreamConsumer = { fetch: () => Promise.reject(new Error('unused')), info: () => Promise.reject(new Error('unused')) };
+const kafkaConsumer = { run: () => 0, stop: () => 0, seek: () => 0, commitOffsets: () => 0, on: () => 0, events: {} };
+
+/** Each options form, with a valid options object and a way to call it with extra options. */
+const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] = [
+  ['mapAsync', ['parallelism', 'project', 'valve', 'maxQueued'], (extra) => mapAsync({ parallelism: 2, project, ...extra })],
+  [
+    'mapAsyncPartitioned',
+    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued'],
+    (extra) => mapAsyncPartitioned({ parallelism: 2, perKey: 1, key: (x: number) => x, project, ...extra }),
+  ],
+  [
+    'mapAsyncPartitionedUnordered',
+    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued'],
+    (extra) => mapAsyncPartitionedUnordered({ parallelism: 2, perKey: 1, key: (x: number) => x, project, ...extra }),
+  ],
+  [
+    'batchByLane',
+    ['key', 'size', 'maxWait', 'concurrency', 'maxInFlight', 'ordered', 'scheduler', 'onDiagnostic', 'valve', 'maxQueued'],
+    (extra) => batchByLane({ key: (x: number) => x, size: 2, ...extra }, handler),
+  ],
+  [
+    'batchByLaneFromBatches',
+    ['key', 'size', 'maxWait', 'concurrency', 'maxInFlight', 'ordered', 'scheduler', 'onDiagnostic', 'valve', 'maxQueued'],
+    (extra) => batchByLaneFromBatches({ key: (x: number) => x, size: 2, ...extra }, handler),
+  ],
+  [
+    'boundedOrdering',
+    ['maxBounded', 'initialId', 'nextId', 'getId', 'compare', 'maxWait', 'scheduler', 'onGap', 'onLate'],
+    (extra) => boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, ...extra }),
+  ],
+  [
+    'fromJetStream',
+    ['window', 'valve', 'stop', 'onStatus', 'onDiagnostic', 'awaitPending', 'expires', 'minPull', 'maxPull', 'scheduler'],
+    (extra) => fromJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { window: 4, ...extra }),
+  ],
+  [
+    'consumeJetStream',
+    [
+      'parallelism',
+      'perKey',
+      'key',
+      'handler',
+      'onError',
+      'keepAlive',
+      'window',
+      'stop',
+      'onStatus',
+      'onDiagnostic',
+      'awaitPending',
+      'expires',
+      'minPull',
+      'maxPull',
+      'scheduler',
+    ],
+    (extra) =>
+      consumeJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { parallelism: 4, handler: () => undefined, ...extra }),
+  ],
+  ['settleBatchResults', ['onMissing'], (extra) => settleBatchResults({ ...extra })],
+  [
+    'consumeKafka',
+    [
+      'parallelism',
+      'perKey',
+      'key',
+      'handler',
+      'onError',
+      'deadLetter',
+      'stop',
+      'onStatus',
+      'onCommit',
+      'commitInterval',
+      'heartbeatInterval',
+      'scheduler',
+    ],
+    (extra) => consumeKafka(kafkaConsumer as unknown as KafkaConsumerLike, { parallelism: 4, handler: () => undefined, ...extra }),
+  ],
+];
+
+describe.each(forms)('%s', (operator, known, call) => {
+  it('accepts its valid options', () => {
+    expect(() => call({})).not.toThrow();
+  });
+
+  it('rejects an unknown option, listing the known ones', () => {
+    expect(() => call({ colour: 'blue' })).toThrow(TypeError);
+    expect(() => call({ colour: 'blue' })).toThrow(`${operator}: unknown option "colour" (known: ${known.join(', ')})`);
+  });
+
+  it('suggests the known option a typo is closest to', () => {
+    const target = known[known.length - 1]!;
+    const typo = target.slice(0, -1); // one letter short: "maxQueue" for "maxQueued"
+    expect(() => call({ [typo]: 1 })).toThrow(
+      `${operator}: unknown option ${JSON.stringify(typo)}; did you mean ${JSON.stringify(target)}?`,
+    );
+  });
+});
+
+describe('hints for names the pack spells differently', () => {
+  it('points Akka users from partitioner/perPartition to key/perKey', () => {
+    const options = { parallelism: 2, perKey: 1, key: (x: number) => x, project };
+    expect(() => mapAsyncPartitioned({ ...options, partitioner: (x: number) => x } as never)).toThrow(
+      /unknown option "partitioner".*The key function is called "key" \(Akka's partitioner\)/,
+    );
+    expect(() => mapAsyncPartitionedUnordered({ ...options, perPartition: 1 } as never)).toThrow(
+      /unknown option "perPartition".*The per-key bound is called "perKey" \(Akka's perPartition\)/,
+    );
+  });
+
+  it('explains that boundedOrdering takes no flow control', () => {
+    expect(() =>
+      boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, valve: 1 } as never),
+    ).toThrow(/unknown option "valve".*boundedOrdering never refuses input/);
+  });
+
+  it('explains that consumeJetStream makes its own valve', () => {
+    expect(() =>
+      consumeJetStream(
+        jetStreamConsumer as unknown as JetStreamPullConsumer,
+        { parallelism: 4, handler: () => undefined, valve: 1 } as never,
+      ),
+    ).toThrow(/unknown option "valve".*makes its valve internally/);
+  });
+});
+
+describe('durations: maxWait takes Infinity (no limit) everywhere, never a negative number or NaN', () => {
+  const scheduler: SchedulerLike = { now: () => 0, schedule: () => ({ unsubscribe() {}, closed: false }) } as never;
+  it.each([0, 5, Infinity])('batchByLane and boundedOrdering accept maxWait %p', (maxWait) => {
+    expect(() => batchByLane({ key: (x: number) => x, size: 2, maxWait, scheduler }, handler)).not.toThrow();
+    expect(() =>
+      boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, maxWait, scheduler }),
+    ).not.toThrow();
+  });
+
+  it.each([-1, NaN])('both reject maxWait %p with the same message', (maxWait) => {
+    const message = `must be a number of milliseconds ≥ 0, or Infinity, got ${maxWait}`;
+    expect(() => batchByLane({ key: (x: number) => x, size: 2, maxWait }, handler)).toThrow(`batchByLane: maxWait ${message}`);
+    expect(() => boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, maxWait })).toThrow(
+      `boundedOrdering: maxWait ${message}`,
+    );
+  });
+
+  it('a scheduler without now is rejected with one message everywhere', () => {
+    const bad = { schedule: () => undefined };
+    const message = 'scheduler must be a SchedulerLike (with now and schedule), got an object';
+    expect(() => batchByLane({ key: (x: number) => x, size: 2, scheduler: bad as never }, handler)).toThrow(`batchByLane: ${message}`);
+    expect(() =>
+      consumeKafka(kafkaConsumer as unknown as KafkaConsumerLike, { parallelism: 4, handler: () => undefined, scheduler: bad as never }),
+    ).toThrow(`consumeKafka: ${message}`);
+    expect(() => fromJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { window: 4, scheduler: bad as never })).toThrow(
+      `fromJetStream: ${message}`,
+    );
+  });
+});
