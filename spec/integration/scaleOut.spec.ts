@@ -11,7 +11,7 @@
  * across all processes, and the kills really moved partitions and left work to redeliver.
  * Every child and the server are stopped even when the test fails.
  */
-import { AckPolicy, jetstream, jetstreamManager, PriorityPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -96,7 +96,7 @@ const pinnedGroups = natsServerAtLeast(2, 11);
         ack_policy: AckPolicy.Explicit,
         ack_wait: ms(ACK_WAIT),
         max_ack_pending: 4,
-        priority_policy: PriorityPolicy.PinnedClient,
+        priority_policy: 'pinned_client',
         priority_groups: [GROUP],
         priority_timeout: ms(PINNED_TTL),
       });
