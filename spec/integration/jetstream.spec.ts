@@ -93,7 +93,7 @@ describe('JetStream adapter against nats-server', () => {
     const published = await stream('LOAD', 10_000, 100, 42);
     const consumer = await durable('LOAD', 'load', { maxAckPending: 40 });
     const wire = new Wire();
-    const finished = new WeakSet<JsMsg>();
+    const finished = new WeakSet<object>();
     wire.beforeAck = (m) => {
       if (!finished.has(m)) throw new Error(`seq ${m.seq} acked before its handler finished`);
     };
@@ -136,7 +136,7 @@ describe('JetStream adapter against nats-server', () => {
     const published = await stream('ORDERED', 3_000, 100, 3);
     const consumer = await durable('ORDERED', 'ordered');
     const wire = new Wire();
-    const finished = new WeakSet<JsMsg>();
+    const finished = new WeakSet<object>();
     wire.beforeAck = (m) => {
       if (!finished.has(m)) throw new Error(`seq ${m.seq} acked before its handler finished`);
     };

@@ -40,7 +40,11 @@ function recordAcks(consumer: Consumer): JetStreamPullConsumer {
     };
     return options as never;
   };
-  return { info: (cached?: boolean) => consumer.info(cached), fetch: (o) => consumer.fetch(wrap(o)), consume: (o) => consumer.consume(wrap(o)) };
+  return {
+    info: (cached?: boolean) => consumer.info(cached),
+    fetch: (o) => consumer.fetch(wrap(o)),
+    consume: (o) => consumer.consume(wrap(o)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -51,7 +55,9 @@ async function main(): Promise<void> {
   const js = jetstream(nc);
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
-  const consumers = await Promise.all(Array.from({ length: partitions }, (_, p) => js.consumers.get(stream, `${stream.toLowerCase()}-${p}`)));
+  const consumers = await Promise.all(
+    Array.from({ length: partitions }, (_, p) => js.consumers.get(stream, `${stream.toLowerCase()}-${p}`)),
+  );
   write(`up ${process.pid}`);
   merge(
     ...consumers.map((consumer) =>

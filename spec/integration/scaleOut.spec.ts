@@ -48,7 +48,9 @@ const pinnedGroups = natsServerAtLeast(2, 11);
 
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
-    await Promise.all([...children].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once('exit', resolve)))));
+    await Promise.all(
+      [...children].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once('exit', resolve)))),
+    );
     await nc?.close().catch(() => undefined);
     await server?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -115,13 +117,23 @@ const pinnedGroups = natsServerAtLeast(2, 11);
 
     const logFile = join(dir, 'events.log');
     const workers = [startWorker(logFile), startWorker(logFile), startWorker(logFile)];
-    const doneCount = () => new Set(readLog(logFile).filter((e) => e.kind === 'done').map((e) => e.seq)).size;
+    const doneCount = () =>
+      new Set(
+        readLog(logFile)
+          .filter((e) => e.kind === 'done')
+          .map((e) => e.seq),
+      ).size;
     const until = async (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> => {
       const deadline = Date.now() + timeoutMs;
       while (!(await condition())) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${doneCount()} of ${MESSAGES} done)`);
         const errors = readLog(logFile).filter((e) => e.kind === 'error');
-        if (errors.length > 0) throw new Error(`a worker failed: ${readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith('error'))}`);
+        if (errors.length > 0)
+          throw new Error(
+            `a worker failed: ${readFileSync(logFile, 'utf8')
+              .split('\n')
+              .find((l) => l.startsWith('error'))}`,
+          );
         await sleep(50);
       }
     };
@@ -192,7 +204,8 @@ const pinnedGroups = natsServerAtLeast(2, 11);
     for (const e of events) {
       if (e.kind === 'start') {
         for (const other of running.values()) {
-          if (other.key === e.key && other.pid !== e.pid && workersAlive(events, other.pid, e)) overlap.push(`${e.key}: ${other.pid} and ${e.pid}`);
+          if (other.key === e.key && other.pid !== e.pid && workersAlive(events, other.pid, e))
+            overlap.push(`${e.key}: ${other.pid} and ${e.pid}`);
         }
         running.set(e.seq, e);
       } else if (e.kind === 'done') running.delete(e.seq);

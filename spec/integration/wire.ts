@@ -103,4 +103,3 @@ export interface Published {
   /** Position of the message among its key's messages. */
   n: number;
 }
-

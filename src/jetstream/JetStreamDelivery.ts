@@ -1,6 +1,6 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { checkOutcome, type Outcome } from '../broker/Outcome.js';
+import type { JetStreamDeliveryInfo, JetStreamHeaders, JetStreamMessage } from './types.js';
 import { checkDuration, checkKnownOptions, checkOptions, describeValue, type KnownOptions } from '../internal/validate.js';
 
 /**
@@ -34,9 +34,9 @@ const KEEP_ALIVE_OPTIONS = { interval: true, signal: true } as const satisfies R
  *   subscription that was unsubscribed are left to that redelivery.
  * @public
  */
-export interface JetStreamDelivery extends JsMsg {
+export interface JetStreamDelivery extends JetStreamMessage {
   /** The client's message, for APIs that need the original object. Settle through the delivery instead. */
-  readonly message: JsMsg;
+  readonly message: JetStreamMessage;
   /** The outcome the delivery was settled with, or `undefined` while unsettled. */
   readonly outcome: Outcome | undefined;
   /** `true` once settled. */
@@ -95,7 +95,7 @@ export class Delivery implements JetStreamDelivery {
   private stops: (() => void)[] | null = null;
 
   constructor(
-    readonly message: JsMsg,
+    readonly message: JetStreamMessage,
     private readonly host: DeliveryHost,
   ) {}
 
@@ -107,13 +107,13 @@ export class Delivery implements JetStreamDelivery {
   get redelivered(): boolean {
     return this.message.redelivered;
   }
-  get info(): JsMsg['info'] {
+  get info(): JetStreamDeliveryInfo {
     return this.message.info;
   }
   get seq(): number {
     return this.message.seq;
   }
-  get headers(): JsMsg['headers'] {
+  get headers(): JetStreamHeaders | undefined {
     return this.message.headers;
   }
   get data(): Uint8Array {

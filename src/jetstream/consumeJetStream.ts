@@ -14,6 +14,9 @@ import {
 import { mapAsyncPartitionedUnordered } from '../mapAsyncPartitionedUnordered.js';
 import { fromJetStream, type FromJetStreamOptions, type JetStreamConsumerStatus, type JetStreamPullConsumer } from './fromJetStream.js';
 import type { JetStreamDelivery } from './JetStreamDelivery.js';
+import { deadLetterHeaders, readRetry, retryAfterPublishFailure, retryDecision, type RetryOptions, type RetryPolicy } from './retry.js';
+import { CHECK_INFO } from './fromJetStream.js';
+import type { JetStreamConsumerInfo } from './types.js';
 
 /**
  * What a {@link consumeJetStream} handler receives besides the delivery.
@@ -74,8 +77,14 @@ export interface ConsumeJetStreamOptions<K> extends Omit<FromJetStreamOptions, '
   key?: (delivery: JetStreamDelivery) => K;
   /** Handles one delivery; see {@link JetStreamHandler}. */
   handler: JetStreamHandler<K>;
-  /** The failure policy. Default `{ nak: 1000 }`: redeliver after one second. */
+  /** The failure policy. Default `{ nak: 1000 }`: redeliver after one second. Not with `retry`. */
   onError?: JetStreamFailurePolicy;
+  /**
+   * Retries with a backoff schedule, then dead letters — instead of `onError`: a failing message is nak'd
+   * with `backoff[deliveryCount - 1]` (the last delay repeats) until its delivery `maxDeliveries`, where it
+   * is published to `deadLetter` (if set) and then terminated. See {@link RetryOptions}.
+   */
+  retry?: RetryOptions;
   /**
    * Keep the server from redelivering a slow delivery while its handler runs: `true` sends `working()`
    * every half `ack_wait`, a number every that many ms. Default `false`.
@@ -86,7 +95,7 @@ export interface ConsumeJetStreamOptions<K> extends Omit<FromJetStreamOptions, '
 }
 
 const OPERATOR = 'consumeJetStream';
-const OWN_OPTIONS = ['parallelism', 'perKey', 'key', 'handler', 'onError', 'keepAlive', 'window'];
+const OWN_OPTIONS = ['parallelism', 'perKey', 'key', 'handler', 'onError', 'retry', 'keepAlive', 'window'];
 const CONSUME_JETSTREAM_OPTIONS = {
   parallelism: true,
   perKey: true,
@@ -103,6 +112,8 @@ const CONSUME_JETSTREAM_OPTIONS = {
   minPull: true,
   maxPull: true,
   scheduler: true,
+  group: true,
+  retry: true,
 } as const satisfies Record<keyof ConsumeJetStreamOptions<unknown>, true> & KnownOptions;
 
 function explainValve(name: string): string | undefined {
@@ -175,6 +186,7 @@ export function consumeJetStream<K = string>(
     key = subjectKey as unknown as (delivery: JetStreamDelivery) => K,
     handler,
     onError = DEFAULT_FAILURE,
+    retry,
     keepAlive = false,
     window = parallelism,
   } = options;
@@ -182,6 +194,10 @@ export function consumeJetStream<K = string>(
   checkFunction(OPERATOR, 'key', key);
   checkFunction(OPERATOR, 'handler', handler);
   checkFailurePolicy(OPERATOR, onError);
+  if (retry !== undefined && options.onError !== undefined) {
+    throw new TypeError(`${OPERATOR}: pass either onError or retry, not both (retry is the failure policy)`);
+  }
+  const retryPolicy = retry === undefined ? undefined : readRetry(OPERATOR, retry);
   if (typeof keepAlive !== 'boolean' && !(typeof keepAlive === 'number' && keepAlive > 0 && keepAlive !== Infinity)) {
     throw new TypeError(`${OPERATOR}: keepAlive must be a boolean or a finite number of ms > 0, got ${describeValue(keepAlive)}`);
   }
@@ -194,6 +210,11 @@ export function consumeJetStream<K = string>(
     if (!OWN_OPTIONS.includes(name)) (sourceOptions as Record<string, unknown>)[name] = value;
   }
   const keepAliveMs = typeof keepAlive === 'number' ? keepAlive : undefined;
+  if (retryPolicy !== undefined) {
+    // Checked when the subscription starts: the server must not drop a message before its last delivery.
+    (sourceOptions as Record<symbol, unknown>)[CHECK_INFO] = (info: JetStreamConsumerInfo) => maxDeliverProblem(info, retryPolicy);
+  }
+  const failure: Failure = retryPolicy ?? onError;
   // The source options are checked now, at the call site (the valve is made per subscription).
   fromJetStream(consumer, { ...sourceOptions, window, valve: new Valve() });
 
@@ -213,7 +234,7 @@ export function consumeJetStream<K = string>(
           key,
           valve,
           project: (delivery: JetStreamDelivery, k: K, context) =>
-            handle(delivery, k, context.signal, handler, onError, keepAlive === false ? null : keepAliveMs),
+            handle(delivery, k, context.signal, handler, failure, keepAlive === false ? null : keepAliveMs),
         }),
       )
       .subscribe({
@@ -227,13 +248,29 @@ export function consumeJetStream<K = string>(
   });
 }
 
+/** The failure policy in force: `onError`, or the checked `retry`. */
+type Failure = JetStreamFailurePolicy | RetryPolicy;
+
+const isRetry = (failure: Failure): failure is RetryPolicy => typeof failure === 'object' && 'maxDeliveries' in failure;
+
+function maxDeliverProblem(info: JetStreamConsumerInfo, retry: RetryPolicy): string | undefined {
+  const maxDeliver = info.config.max_deliver ?? -1;
+  if (maxDeliver > 0 && maxDeliver < retry.maxDeliveries) {
+    return (
+      `${OPERATOR}: retry.maxDeliveries (${retry.maxDeliveries}) must be at most the consumer's max_deliver (${maxDeliver}), ` +
+      `or the server stops delivering a failing message before it is dead-lettered`
+    );
+  }
+  return undefined;
+}
+
 /** Runs the handler for one delivery and settles it; emits one settlement, or errors with policy `'fail'`. */
 function handle<K>(
   delivery: JetStreamDelivery,
   key: K,
   signal: AbortSignal,
   handler: JetStreamHandler<K>,
-  onError: JetStreamFailurePolicy,
+  onError: Failure,
   keepAliveMs: number | undefined | null,
 ): Observable<JetStreamSettlement<K>> {
   return new Observable<JetStreamSettlement<K>>((subscriber) => {
@@ -248,6 +285,10 @@ function handle<K>(
     const fail = (error: unknown): void => {
       if (subscriber.closed) return; // torn down: the message is left to redelivery
       stopKeepAlive?.();
+      if (isRetry(onError)) {
+        retryOrGiveUp(error, onError);
+        return;
+      }
       try {
         const policy = applyFailurePolicy(OPERATOR, onError, error, delivery);
         if (policy === 'fail') {
@@ -261,6 +302,52 @@ function handle<K>(
         return;
       }
       emit(error);
+    };
+
+    const retryOrGiveUp = (error: unknown, retry: RetryPolicy): void => {
+      if (delivery.settled) {
+        emit(error);
+        return;
+      }
+      const decision = retryDecision(retry, delivery.info.deliveryCount);
+      const { deadLetter } = retry;
+      if (decision !== 'give-up' || deadLetter === undefined) {
+        try {
+          delivery.settle(decision === 'give-up' ? 'term' : decision);
+        } catch (settleError) {
+          subscriber.error(settleError);
+          return;
+        }
+        emit(error);
+        return;
+      }
+      // Dead letter first, then term: nothing is terminated before its dead letter is stored.
+      let published: PromiseLike<unknown>;
+      try {
+        const subject = typeof deadLetter.subject === 'function' ? deadLetter.subject(delivery) : deadLetter.subject;
+        if (typeof subject !== 'string' || subject === '') {
+          throw new TypeError(`${OPERATOR}: retry.deadLetter.subject returned ${describeValue(subject)}, not a subject`);
+        }
+        published = deadLetter.publish(subject, delivery.data, deadLetterHeaders(delivery, error));
+      } catch (publishError) {
+        published = Promise.reject(publishError);
+      }
+      Promise.resolve(published).then(
+        () => {
+          if (subscriber.closed) return; // torn down meanwhile: redelivered, and dead-lettered again
+          if (!delivery.settled) delivery.term();
+          emit(error);
+        },
+        (publishError: unknown) => {
+          if (subscriber.closed) return;
+          if (!delivery.settled) delivery.nak(retryAfterPublishFailure(retry));
+          emit(
+            new Error(`${OPERATOR}: the dead letter could not be published (nak'd to try again): ${String(publishError)}`, {
+              cause: error,
+            }),
+          );
+        },
+      );
     };
 
     const finish = (value: unknown): void => {

@@ -1,4 +1,3 @@
-import type { Consumer, ConsumerInfo, ConsumerMessages, FetchMessages, JsMsg } from '@nats-io/jetstream';
 import { asyncScheduler, Observable, Subscriber, Subscription, type SchedulerLike, type Unsubscribable } from 'rxjs';
 import { Valve } from '../flow/Valve.js';
 import { checkStopSignal, listenToStop, type StopSignal } from '../broker/StopSignal.js';
@@ -15,13 +14,9 @@ import {
 import { Delivery, type DeliveryHost, type JetStreamDelivery } from './JetStreamDelivery.js';
 import { formatOutcome, type Outcome } from '../broker/Outcome.js';
 import { PullWindow } from './PullWindow.js';
+import type { JetStreamConsumerInfo, JetStreamMessage, JetStreamMessages, JetStreamPullConsumer, JetStreamPullOptions } from './types.js';
 
-/**
- * What {@link fromJetStream} needs of a consumer: `fetch` and `info` of a durable pull consumer from
- * `@nats-io/jetstream` (`await js.consumers.get(stream, durableName)`).
- * @public
- */
-export type JetStreamPullConsumer = Pick<Consumer, 'fetch' | 'info'>;
+export type { JetStreamPullConsumer } from './types.js';
 
 /**
  * The life cycle of one {@link fromJetStream} subscription, reported to `onStatus`:
@@ -100,9 +95,32 @@ export interface FromJetStreamOptions {
   maxPull?: number;
   /** Where the `awaitPending` wait, fetch retries and keep-alives are timed. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /**
+   * Consume through this priority group of a consumer with the pinned-client policy (nats-server ≥ 2.11):
+   * of all the processes that consume it with the same group, the server delivers to one at a time (the
+   * pinned one) and moves the pin to another when the pinned one stops pulling for `priority_timeout`.
+   * With one such consumer per partition of a subject-partitioned stream, partitions follow live
+   * processes with no static assignment (see the README's "Scaling out with JetStream").
+   *
+   * The subscription then keeps one long-lived pull (`consume()`, which carries the pin id from request
+   * to request) instead of sized fetches, so the server's `max_ack_pending` is the bound: the consumer
+   * must have `max_ack_pending` between 1 and `window`, `priority_policy: 'pinned_client'`, this group in
+   * `priority_groups`, and a `priority_timeout` of at least `ack_wait` (or the longest `backoff` step)
+   * plus `expires` plus 500 ms — so that a dead owner's deliveries are due for redelivery before its pin
+   * moves, and come back first: per-key order of first processing holds across the move. Checked when
+   * the subscription starts (the output errors otherwise). `awaitPending`, `minPull` and `maxPull` do not
+   * apply (passing them throws); the `valve` is not consulted. 1–16 characters of `A-Z a-z 0-9 - _ / =`.
+   */
+  group?: string;
 }
 
 const OPERATOR = 'fromJetStream';
+/**
+ * An internal option (a symbol key, so no name check sees it): a check of the consumer's info when the
+ * subscription starts; a returned problem (a whole message, operator first) fails the output with a RangeError. Used by consumeJetStream.
+ * @internal
+ */
+export const CHECK_INFO = Symbol('checkInfo');
 const FROM_JETSTREAM_OPTIONS = {
   window: true,
   valve: true,
@@ -114,6 +132,7 @@ const FROM_JETSTREAM_OPTIONS = {
   minPull: true,
   maxPull: true,
   scheduler: true,
+  group: true,
 } as const satisfies Record<keyof FromJetStreamOptions, true> & KnownOptions;
 /** Added to `ack_wait` when waiting for an earlier process's deliveries to come back. */
 const PENDING_MARGIN_MS = 500;
@@ -131,6 +150,8 @@ interface Config {
   minPull: number | undefined;
   maxPull: number | undefined;
   scheduler: SchedulerLike;
+  group: string | undefined;
+  checkInfo: ((info: JetStreamConsumerInfo) => string | undefined) | undefined;
 }
 
 /**
@@ -210,7 +231,8 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
     stop,
     onStatus,
     onDiagnostic,
-    awaitPending = true,
+    group,
+    awaitPending = group === undefined,
     expires = 2000,
     minPull,
     maxPull,
@@ -231,7 +253,22 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
   if (minPull !== undefined) checkPositiveInteger(OPERATOR, 'minPull', minPull);
   if (maxPull !== undefined) checkPositiveInteger(OPERATOR, 'maxPull', maxPull);
   checkScheduler(OPERATOR, scheduler);
-  return { window, valve, stop, onStatus, onDiagnostic, awaitPending, expires, minPull, maxPull, scheduler };
+  if (group !== undefined) {
+    if (typeof group !== 'string' || !/^[A-Za-z0-9_/=-]{1,16}$/.test(group)) {
+      throw new TypeError(`${OPERATOR}: group must be 1–16 characters of A-Z a-z 0-9 - _ / =, got ${describeValue(group)}`);
+    }
+    if (typeof consumer.consume !== 'function') {
+      throw new TypeError(`${OPERATOR}: with group, consumer must have consume() (a @nats-io/jetstream pull consumer)`);
+    }
+    for (const name of ['minPull', 'maxPull'] as const) {
+      if (options[name] !== undefined) throw new TypeError(`${OPERATOR}: ${name} does not apply with group (one long-lived pull)`);
+    }
+    if (awaitPending) {
+      throw new TypeError(`${OPERATOR}: awaitPending does not apply with group (the pinned owner always has deliveries pending)`);
+    }
+  }
+  const checkInfo = (options as { [CHECK_INFO]?: Config['checkInfo'] })[CHECK_INFO];
+  return { window, valve, stop, onStatus, onDiagnostic, awaitPending, expires, minPull, maxPull, scheduler, group, checkInfo };
 }
 
 /** A fetch failure worth retrying: the request ended, the consumer is still there. */
@@ -241,13 +278,14 @@ function isTransient(error: unknown): boolean {
   if (message.includes('heartbeats missed')) return true;
   if (e?.name === 'JetStreamStatusError') {
     if (e.code === 408) return true;
-    if (e.code === 409) return /exceeded|leadership/.test(message) && !message.includes('maxbytes');
+    // `409 Server Shutdown`: the server is restarting; the connection reconnects and the next pull goes to the new one.
+    if (e.code === 409) return /exceeded|leadership|server shutdown/.test(message) && !message.includes('maxbytes');
   }
   return false;
 }
 
 /** The longest time a pending delivery may wait for redelivery, in ms. */
-function redeliveryWaitMs(info: ConsumerInfo): number {
+function redeliveryWaitMs(info: JetStreamConsumerInfo): number {
   const waits = [info.config.ack_wait ?? 30_000_000_000, ...(info.config.backoff ?? [])];
   return Math.max(...waits) / 1e6;
 }
@@ -261,7 +299,7 @@ class Session implements DeliveryHost {
   private status: JetStreamConsumerStatus | undefined;
   private window: PullWindow | undefined;
   /** Open fetches by pull id (once `fetch()` resolved). */
-  private readonly pulls = new Map<number, ConsumerMessages>();
+  private readonly pulls = new Map<number, JetStreamMessages>();
   /** `true` once a stop signal arrived. */
   private stopping = false;
   /** `true` once fetching may begin (after `info` and the optional wait). */
@@ -270,6 +308,8 @@ class Session implements DeliveryHost {
   /** Set on unsubscribe before completion, or on error. */
   private aborted = false;
   private pumpQueued = false;
+  /** Group mode: the long-lived pull is open (or opening). */
+  private groupPullOpen = false;
   /** `undefined` until the first fetch resolved: `true` if the client delivers fetches to a callback. */
   private callbackMode: boolean | undefined;
   private retryAttempt = 0;
@@ -301,7 +341,7 @@ class Session implements DeliveryHost {
         if (open) this.schedulePump();
       });
     }
-    let info: Promise<ConsumerInfo>;
+    let info: Promise<JetStreamConsumerInfo>;
     try {
       info = this.consumer.info();
     } catch (error) {
@@ -352,7 +392,7 @@ class Session implements DeliveryHost {
   }
 
   // --- life cycle ---
-  private begin(info: ConsumerInfo): void {
+  private begin(info: JetStreamConsumerInfo): void {
     if (this.aborted) return;
     const policy = info.config.ack_policy;
     if (policy !== 'explicit') {
@@ -360,6 +400,18 @@ class Session implements DeliveryHost {
         new TypeError(`${OPERATOR}: the consumer must use ack_policy "explicit" (one ack per message), got ${describeValue(policy)}`),
       );
       return;
+    }
+    const infoProblem = this.config.checkInfo?.(info);
+    if (infoProblem !== undefined) {
+      this.fail(new RangeError(infoProblem));
+      return;
+    }
+    if (this.config.group !== undefined) {
+      const problem = groupProblem(info, this.config.group, this.config.window, this.config.expires);
+      if (problem !== undefined) {
+        this.fail(new RangeError(`${OPERATOR}: ${problem}`));
+        return;
+      }
     }
     const maxAckPending = info.config.max_ack_pending ?? -1;
     const capacity = maxAckPending > 0 ? Math.min(this.config.window, maxAckPending) : this.config.window;
@@ -389,7 +441,8 @@ class Session implements DeliveryHost {
     if (this.aborted || this.stopping) return;
     this.consuming = true;
     this.setStatus('consuming');
-    this.pump();
+    if (this.config.group !== undefined) this.openGroupPull();
+    else this.pump();
   }
 
   private drain(): void {
@@ -399,12 +452,15 @@ class Session implements DeliveryHost {
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.setStatus('draining');
+    // Group mode: the long-lived pull never ends by itself; closing it ends the drain.
+    const groupPull = this.pulls.get(GROUP_PULL);
+    if (groupPull !== undefined) closeQuietly(groupPull);
     if (this.window !== undefined) this.maybeComplete();
   }
 
   private maybeComplete(): void {
     const window = this.window!;
-    if (!this.stopping || this.completed || this.aborted || window.openPulls > 0) return;
+    if (!this.stopping || this.completed || this.aborted || window.openPulls > 0 || this.groupPullOpen) return;
     this.completed = true;
     this.stopSubscription?.unsubscribe();
     this.removeValveListener?.();
@@ -453,6 +509,7 @@ class Session implements DeliveryHost {
   }
 
   private pump(): void {
+    if (this.config.group !== undefined) return; // one long-lived pull, bounded by the server
     const window = this.window!;
     while (this.consuming && !this.aborted && this.timer === undefined) {
       if (this.config.valve !== undefined && !this.config.valve.isOpen) return;
@@ -467,13 +524,13 @@ class Session implements DeliveryHost {
   private openPull(size: number): void {
     const window = this.window!;
     const id = window.openPull(size);
-    const options = { max_messages: size, expires: this.config.expires, callback: (m: JsMsg) => this.receive(id, m) };
-    let fetched: Promise<ConsumerMessages>;
+    const options = { max_messages: size, expires: this.config.expires, callback: (m: JetStreamMessage) => this.receive(id, m) };
+    let fetched: Promise<JetStreamMessages>;
     try {
       // `callback` is honoured by @nats-io/jetstream 3.x fetch() (its typings list it for consume() only):
       // it delivers every request's messages synchronously in connection order, so several requests can
       // be open at once without reordering. A client that ignores it is read as an iterator instead.
-      fetched = this.consumer.fetch(options as FetchMessages);
+      fetched = this.consumer.fetch(options);
     } catch (error) {
       fetched = Promise.reject(error);
     }
@@ -498,7 +555,53 @@ class Session implements DeliveryHost {
     );
   }
 
-  private async iterate(id: number, messages: ConsumerMessages): Promise<void> {
+  /** Group mode: one `consume()` that keeps the pinned-client id across its pull requests. */
+  private openGroupPull(): void {
+    const options: JetStreamPullOptions = {
+      max_messages: this.window!.capacity,
+      expires: this.config.expires,
+      group: this.config.group,
+      callback: (m: JetStreamMessage) => this.receive(GROUP_PULL, m),
+    };
+    let opened: Promise<JetStreamMessages>;
+    try {
+      opened = this.consumer.consume!(options);
+    } catch (error) {
+      opened = Promise.reject(error);
+    }
+    this.groupPullOpen = true;
+    opened.then(
+      (messages) => {
+        if (this.aborted || this.completed) {
+          closeQuietly(messages);
+          return;
+        }
+        this.pulls.set(GROUP_PULL, messages);
+        if (this.stopping) closeQuietly(messages);
+        if ((messages as { noIterator?: unknown }).noIterator !== true) void this.iterate(GROUP_PULL, messages);
+        messages.closed().then(
+          (error) => this.groupPullEnded(error ?? undefined),
+          (error: unknown) => this.groupPullEnded(error ?? new Error('consume failed')),
+        );
+      },
+      (error: unknown) => this.groupPullEnded(error ?? new Error('consume failed')),
+    );
+  }
+
+  private groupPullEnded(error: unknown): void {
+    this.pulls.delete(GROUP_PULL);
+    this.groupPullOpen = false;
+    if (this.aborted || this.completed) return;
+    if (error === undefined && this.stopping) {
+      this.maybeComplete();
+      return;
+    }
+    // The client's consume() rides out reconnects and missed heartbeats itself; an end it did not survive
+    // (connection closed for good, consumer deleted, an error) ends this subscription.
+    this.fail(error ?? new Error(`${OPERATOR}: the pull of group ${JSON.stringify(this.config.group)} ended (connection closed?)`));
+  }
+
+  private async iterate(id: number, messages: JetStreamMessages): Promise<void> {
     try {
       for await (const message of messages) {
         this.receive(id, message);
@@ -509,7 +612,7 @@ class Session implements DeliveryHost {
     }
   }
 
-  private receive(id: number, message: JsMsg): void {
+  private receive(id: number, message: JetStreamMessage): void {
     const window = this.window!;
     if (this.aborted) return; // after unsubscribe: left to the server's redelivery
     window.receive(id);
@@ -541,7 +644,33 @@ class Session implements DeliveryHost {
   }
 }
 
-function closeQuietly(messages: ConsumerMessages): void {
+/** The pull id of group mode's one long-lived pull (never a PullWindow id: its messages count as unsettled only). */
+const GROUP_PULL = -1;
+
+/** Why a consumer cannot be consumed through `group` with the guarantees promised, or `undefined`. */
+function groupProblem(info: JetStreamConsumerInfo, group: string, window: number, expires: number): string | undefined {
+  const { priority_policy: policy, priority_groups: groups = [], max_ack_pending: maxAckPending = -1 } = info.config;
+  if (policy !== 'pinned_client') {
+    return `with group, the consumer must have priority_policy "pinned_client" (nats-server ≥ 2.11), got ${describeValue(policy)}`;
+  }
+  if (!groups.includes(group)) {
+    return `group ${JSON.stringify(group)} is not one of the consumer's priority_groups (${groups.join(', ')})`;
+  }
+  if (!(maxAckPending >= 1 && maxAckPending <= window)) {
+    return `with group, the consumer's max_ack_pending must be between 1 and window (${window}): it is the bound the server enforces, got ${maxAckPending}`;
+  }
+  const ttl = (info.config.priority_timeout ?? 120_000_000_000) / 1e6;
+  const needed = redeliveryWaitMs(info) + expires + PENDING_MARGIN_MS;
+  if (ttl < needed) {
+    return (
+      `with group, the consumer's priority_timeout (${ttl} ms) must be at least ack_wait (or the longest backoff) + expires + ${PENDING_MARGIN_MS} ms = ${needed} ms, ` +
+      `so that a dead owner's deliveries come back before its partition moves`
+    );
+  }
+  return undefined;
+}
+
+function closeQuietly(messages: JetStreamMessages): void {
   try {
     messages.close().then(undefined, () => undefined);
   } catch {

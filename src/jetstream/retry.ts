@@ -1,4 +1,4 @@
-import { checkFunction, checkNonNegativeNumber, checkPositiveInteger, describe } from '../internal/validate.js';
+import { checkDuration, checkFunction, checkKnownOptions, checkPositiveInteger, describeValue } from '../internal/validate.js';
 import type { JetStreamMessage } from './types.js';
 
 /**
@@ -48,41 +48,33 @@ export interface RetryPolicy {
   readonly deadLetter: DeadLetterOptions | undefined;
 }
 
-const KNOWN = ['backoff', 'maxDeliveries', 'deadLetter'];
-const KNOWN_DEAD_LETTER = ['subject', 'publish'];
+const KNOWN = { backoff: true, maxDeliveries: true, deadLetter: true } as const satisfies Record<keyof RetryOptions, true>;
+const KNOWN_DEAD_LETTER = { subject: true, publish: true } as const satisfies Record<keyof DeadLetterOptions, true>;
 
 /** Checks `retry` when the operator is created; throws a TypeError/RangeError naming `operator`. @internal */
 export function readRetry(operator: string, retry: unknown): RetryPolicy {
   if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) {
-    throw new TypeError(`${operator}: retry must be an object ({ backoff, maxDeliveries, deadLetter? }), got ${describe(retry)}`);
+    throw new TypeError(`${operator}: retry must be an object ({ backoff, maxDeliveries, deadLetter? }), got ${describeValue(retry)}`);
   }
-  rejectUnknown(operator, 'retry', retry, KNOWN);
+  checkKnownOptions(`${operator}: retry`, retry, KNOWN);
   const { backoff, maxDeliveries, deadLetter } = retry as Partial<RetryOptions>;
   if (!Array.isArray(backoff) || backoff.length === 0) {
-    throw new TypeError(`${operator}: retry.backoff must be a non-empty array of delays in ms, got ${describe(backoff)}`);
+    throw new TypeError(`${operator}: retry.backoff must be a non-empty array of delays in ms, got ${describeValue(backoff)}`);
   }
-  backoff.forEach((delay, i) => checkNonNegativeNumber(operator, `retry.backoff[${i}]`, delay));
+  backoff.forEach((delay, i) => checkDuration(operator, `retry.backoff[${i}]`, delay));
   checkPositiveInteger(operator, 'retry.maxDeliveries', maxDeliveries);
   if (deadLetter !== undefined) {
     if (typeof deadLetter !== 'object' || deadLetter === null) {
-      throw new TypeError(`${operator}: retry.deadLetter must be an object ({ subject, publish }), got ${describe(deadLetter)}`);
+      throw new TypeError(`${operator}: retry.deadLetter must be an object ({ subject, publish }), got ${describeValue(deadLetter)}`);
     }
-    rejectUnknown(operator, 'retry.deadLetter', deadLetter, KNOWN_DEAD_LETTER);
+    checkKnownOptions(`${operator}: retry.deadLetter`, deadLetter, KNOWN_DEAD_LETTER);
     const { subject, publish } = deadLetter;
     if (typeof subject !== 'function' && !(typeof subject === 'string' && subject !== '')) {
-      throw new TypeError(`${operator}: retry.deadLetter.subject must be a non-empty string or a function, got ${describe(subject)}`);
+      throw new TypeError(`${operator}: retry.deadLetter.subject must be a non-empty string or a function, got ${describeValue(subject)}`);
     }
     checkFunction(operator, 'retry.deadLetter.publish', publish);
   }
   return { backoff: [...backoff], maxDeliveries: maxDeliveries!, deadLetter: deadLetter && { ...deadLetter } };
-}
-
-function rejectUnknown(operator: string, where: string, value: object, known: string[]): void {
-  for (const name of Object.keys(value)) {
-    if (!known.includes(name)) {
-      throw new TypeError(`${operator}: unknown option "${where}.${name}" (known: ${known.join(', ')})`);
-    }
-  }
 }
 
 /** What to do with a message whose handler failed on delivery `deliveryCount`. @internal */
