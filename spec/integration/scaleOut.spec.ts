@@ -14,7 +14,7 @@
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsServerAtLeast, startNatsServer, type NatsServer } from './natsServer';
@@ -116,6 +116,7 @@ const pinnedGroups = natsServerAtLeast(2, 11);
     await Promise.all(acks);
 
     const logFile = join(dir, 'events.log');
+    writeFileSync(logFile, '');
     const workers = [startWorker(logFile), startWorker(logFile), startWorker(logFile)];
     const doneCount = () =>
       new Set(
