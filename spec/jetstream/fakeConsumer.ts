@@ -43,6 +43,10 @@ export interface FakeOptions {
   /** false: ignore `callback` and hand messages out through the async iterator (a client without callback fetch). */
   callbacks?: boolean;
   infoError?: Error;
+  maxDeliver?: number;
+  priorityPolicy?: string;
+  priorityGroups?: string[];
+  priorityTimeoutMs?: number;
 }
 
 export class FakeConsumer {
@@ -77,9 +81,22 @@ export class FakeConsumer {
         ack_policy: o.ackPolicy ?? 'explicit',
         max_ack_pending: o.maxAckPending ?? 1000,
         ack_wait: (o.ackWaitMs ?? 30_000) * 1e6,
+        max_deliver: o.maxDeliver ?? -1,
+        priority_policy: o.priorityPolicy,
+        priority_groups: o.priorityGroups,
+        priority_timeout: o.priorityTimeoutMs === undefined ? undefined : o.priorityTimeoutMs * 1e6,
       },
       num_ack_pending: o.numAckPending ?? 0,
     } as unknown as ConsumerInfo);
+  }
+
+  /** Options of each `consume()` call (group mode): one long-lived pull that never ends by itself. */
+  readonly consumes: { max_messages?: number; expires?: number; group?: string }[] = [];
+
+  consume(opts: { max_messages?: number; expires?: number; group?: string; callback?: (m: JsMsg) => void }): Promise<ConsumerMessages> {
+    const { callback: _callback, ...rest } = opts;
+    this.consumes.push(rest);
+    return this.fetch({ ...opts, max_messages: Infinity });
   }
 
   fetch(opts: { max_messages?: number; expires?: number; callback?: (m: JsMsg) => void }): Promise<ConsumerMessages> {
