@@ -73,7 +73,11 @@ describe('JetStream adapter against nats-server', () => {
     return js.consumers.get(streamName, name);
   }
 
-  const info = (streamName: string, name: string): Promise<ConsumerInfo> => jsm.consumers.info(streamName, name);
+  /** The server's view, once every ack sent so far has reached it (acks are fire-and-forget). */
+  const info = async (streamName: string, name: string): Promise<ConsumerInfo> => {
+    await nc.flush();
+    return jsm.consumers.info(streamName, name);
+  };
 
   /** Checks that, per key, the sequence numbers in `order` follow publish order. */
   function expectPerKeyOrder(published: Published[], order: number[]): void {

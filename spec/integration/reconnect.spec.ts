@@ -31,9 +31,30 @@ describe('JetStream adapter across nats-server restarts', () => {
   });
 
   async function publish(from: number, count: number): Promise<void> {
-    const acks: Promise<unknown>[] = [];
-    for (let i = from; i < from + count; i++) acks.push(js.publish(`RECON.k${i % 20}`, JSON.stringify({ i })));
+    let acks: Promise<unknown>[] = [];
+    for (let i = from; i < from + count; i++) {
+      acks.push(js.publish(`RECON.k${i % 20}`, JSON.stringify({ i })));
+      if (acks.length === 256) {
+        await Promise.all(acks);
+        acks = [];
+      }
+    }
     await Promise.all(acks);
+  }
+
+  /** Restarts the server and waits until the connection is back (a flush answers once reconnected). */
+  async function restart(): Promise<void> {
+    await server.restart({ downMs: 300 });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await nc.flush(); // rejects while disconnected
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(100);
+      }
+    }
   }
 
   async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -74,11 +95,11 @@ describe('JetStream adapter across nats-server restarts', () => {
     await publish(0, 500);
     await until(() => acked() === 500, 'the first 500 acks');
     await sleep(200); // idle: the adapter's pull requests are open on the server
-    await server.restart({ downMs: 300 });
+    await restart();
     await publish(500, 3000);
     await until(() => acked() > 1500, 'acks after the first restart');
     expect(acked()).toBeLessThan(3500); // the second restart really happens mid-run
-    await server.restart({ downMs: 300 });
+    await restart();
     await until(() => acked() === 3500, 'every message acked', 60_000);
     stop.next();
     await run;
