@@ -1,7 +1,19 @@
-// rxjs-lanes/jetstream: the NATS JetStream adapter. Type-only imports of @nats-io/jetstream (an optional
-// peer dependency): this entry loads no NATS code at runtime; it works on the consumer you pass in.
+// rxjs-lanes/jetstream: the NATS JetStream adapter. No import of @nats-io/* at all (an optional peer
+// dependency): the client is described by structural types (types.ts), so this entry loads no NATS code at
+// runtime and its declarations compile without @nats-io installed; it works on the consumer you pass in.
 export { fromJetStream } from './fromJetStream.js';
-export type { FromJetStreamOptions, JetStreamConsumerStatus, JetStreamPullConsumer } from './fromJetStream.js';
+export type { FromJetStreamOptions, JetStreamConsumerStatus, JetStreamDiagnostic } from './fromJetStream.js';
+export type {
+  JetStreamConsumerConfig,
+  JetStreamConsumerInfo,
+  JetStreamDeliveryInfo,
+  JetStreamHeaders,
+  JetStreamMessage,
+  JetStreamMessages,
+  JetStreamPullConsumer,
+  JetStreamPullOptions,
+} from './types.js';
+export type { DeadLetterOptions, RetryOptions } from './retry.js';
 // Defined once for both adapters (the same types as rxjs-lanes/kafka's).
 export type { Outcome } from '../broker/Outcome.js';
 export type { StopSignal } from '../broker/StopSignal.js';

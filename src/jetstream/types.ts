@@ -63,7 +63,7 @@ export interface JetStreamMessage {
 
 /**
  * The options the adapter passes to `fetch` and `consume` (a subset of the client's `FetchOptions` /
- * `ConsumeOptions`, plus `callback`, which @nats-io/jetstream 3.x honours for both).
+ * `ConsumeOptions`, plus `callback`, which `@nats-io/jetstream` 3.x honours for both).
  * @public
  */
 export interface JetStreamPullOptions {
@@ -113,7 +113,7 @@ export interface JetStreamConsumerInfo {
 }
 
 /**
- * What {@link fromJetStream} needs of a consumer: a durable pull consumer of @nats-io/jetstream
+ * What {@link fromJetStream} needs of a consumer: a durable pull consumer of `@nats-io/jetstream`
  * (`await js.consumers.get(stream, durableName)`), or anything with the same methods.
  * @public
  */
