@@ -49,7 +49,7 @@ const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] =
   ],
   [
     'fromJetStream',
-    ['window', 'valve', 'stop', 'onStatus', 'onDiagnostic', 'awaitPending', 'expires', 'minPull', 'maxPull', 'scheduler'],
+    ['window', 'valve', 'stop', 'onStatus', 'onDiagnostic', 'awaitPending', 'expires', 'minPull', 'maxPull', 'scheduler', 'group'],
     (extra) => fromJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { window: 4, ...extra }),
   ],
   [
@@ -70,6 +70,8 @@ const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] =
       'minPull',
       'maxPull',
       'scheduler',
+      'group',
+      'retry',
     ],
     (extra) =>
       consumeJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { parallelism: 4, handler: () => undefined, ...extra }),
