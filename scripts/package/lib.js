@@ -8,10 +8,14 @@ const root = join(__dirname, '..', '..');
 const workDir = join(root, 'temp', 'package');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-/** Runs a command, returns its stdout; throws with its output when it fails. */
+/**
+ * Runs a command, returns its stdout; throws with its output when it fails or outlives `timeout` (default
+ * 5 minutes: a hung step fails instead of holding CI).
+ */
 function run(cmd, args, options = {}) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...options });
+    const defaults = { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, timeout: 300_000, killSignal: 'SIGKILL' };
+    return execFileSync(cmd, args, { ...defaults, ...options });
   } catch (error) {
     const output = `${error.stdout || ''}${error.stderr || ''}`.trim();
     throw new Error(`${cmd} ${args.join(' ')} failed (${error.status ?? error.signal}):\n${output}`);
