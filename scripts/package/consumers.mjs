@@ -61,7 +61,9 @@ function project(name, { types = [], steps }) {
   let installed = false;
   checks.check(`${name}: npm install of the tarball, rxjs${types.length ? ' and ' + types.join(' ') : ''}`, () =>
     timed(() => {
-      run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, 'rxjs@^7.8.0', ...types], { cwd: dir });
+      run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, 'rxjs@^7.8.0', ...types], {
+        cwd: dir,
+      });
       installed = true;
     }),
   );
@@ -78,13 +80,17 @@ function project(name, { types = [], steps }) {
       if (result.client.length) throw new Error(result.client.join('\n'));
       return;
     }
-    if (!result.client.length) throw new Error('no client type errors any more: set PENDING_CLIENT_TYPES to false in scripts/package/consumers.mjs');
+    if (!result.client.length)
+      throw new Error('no client type errors any more: set PENDING_CLIENT_TYPES to false in scripts/package/consumers.mjs');
     return `pending: ${result.client.length} errors for the absent clients, expected until the structural client types land`;
   });
   for (const [label, step] of steps) checks.check(`${name}: ${label}`, () => timed(() => step(dir)));
 }
 
-const runs = (file, ...flags) => (dir) => `${okLines(node(dir, ...flags, file))} ok lines`;
+const runs =
+  (file, ...flags) =>
+  (dir) =>
+    `${okLines(node(dir, ...flags, file))} ok lines`;
 
 project('node-esm', {
   types: ['@types/node@^20'],

@@ -26,7 +26,9 @@ function run(cmd, args, options = {}) {
 function pack() {
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
-  const [info] = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', workDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const [info] = JSON.parse(
+    run(npm, ['pack', '--json', '--pack-destination', workDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
   return { tarball: join(workDir, info.filename), info };
 }
 

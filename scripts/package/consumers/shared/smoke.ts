@@ -28,7 +28,7 @@ export async function smoke(): Promise<string[]> {
   equal('mapAsync over pullFrom, in input order', await lastValueFrom(tenfold), [30, 10, 20]);
 
   const upper = from(['a1', 'b1', 'a2']).pipe(
-    mapAsyncPartitioned(2, 1, (s: string) => s[0], async (s: string) => s.toUpperCase()),
+    mapAsyncPartitioned({ parallelism: 2, perKey: 1, key: (s: string) => s[0], project: async (s: string) => s.toUpperCase() }),
     toArray(),
   );
   equal('mapAsyncPartitioned, in input order', await lastValueFrom(upper), ['A1', 'B1', 'A2']);
@@ -47,18 +47,24 @@ export async function smoke(): Promise<string[]> {
     boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (id: number) => id + 1, getId: (m: { id: number }) => m.id }),
     toArray(),
   );
-  equal('boundedOrdering restores id order', (await lastValueFrom(ordered)).map((m) => m.id), [0, 1, 2]);
+  equal(
+    'boundedOrdering restores id order',
+    (await lastValueFrom(ordered)).map((m) => m.id),
+    [0, 1, 2],
+  );
 
   const flood = new Subject<number>();
-  const overflow = lastValueFrom(flood.pipe(mapAsync({ parallelism: 1, maxQueued: 1, project: () => new Promise<number>(() => undefined) }))).catch(
-    (error: unknown) => error,
-  );
+  const overflow = lastValueFrom(
+    flood.pipe(mapAsync({ parallelism: 1, maxQueued: 1, project: () => new Promise<number>(() => undefined) })),
+  ).catch((error: unknown) => error);
   for (let i = 0; i < 3; i++) flood.next(i);
   equal('maxQueued fails with QueueOverflowError', (await overflow) instanceof QueueOverflowError, true);
 
   // rxjs-lanes/jetstream (no NATS client installed in these projects)
   equal("rxjs-lanes/jetstream's Valve is the main entry's", JetStreamValve === Valve, true);
-  const badWindow = thrown(() => consumeJetStream({ fetch: () => never(), info: () => never() } as never, { parallelism: 0, handler: () => 'ack' }));
+  const badWindow = thrown(() =>
+    consumeJetStream({ fetch: () => never(), info: () => never() } as never, { parallelism: 0, handler: () => 'ack' }),
+  );
   equal('consumeJetStream validates when created', badWindow instanceof RangeError && /^consumeJetStream: /.test(badWindow.message), true);
 
   // rxjs-lanes/kafka (no kafkajs installed)
