@@ -8,7 +8,7 @@
 //              that reaches the package through import and require must hold one copy.
 // The toolchain (tsc, esbuild) is the repository's pinned one; the projects install only what an app of
 // theirs depends on. npm's cache makes a second run fast; a fresh machine downloads a few MB.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,12 @@ const { Checks, npm, packedTarball, root, run } = require('./lib.js');
  * if there are none, so that this flag is turned off then); with `false` every error fails.
  */
 const PENDING_CLIENT_TYPES = true;
+
+/**
+ * Besides the repository's pinned TypeScript (which also emits the Node projects' JavaScript), each project is
+ * type-checked with these: the registry's current major (what a new user installs) and the previous one.
+ */
+const OTHER_TYPESCRIPTS = ['7.0.2', '5.9.3'];
 
 const fixtures = join(root, 'scripts', 'package', 'consumers');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -42,10 +48,10 @@ const timed = (fn) => {
 const okLines = (output) => output.split('\n').filter((l) => l.startsWith('ok ')).length;
 
 /** tsc's diagnostics, split into those caused by the absent optional clients and all others. */
-function typecheck(dir) {
+function typecheck(dir, compiler = tsc, ...flags) {
   let output = '';
   try {
-    output = node(dir, tsc, '-p', 'tsconfig.json', '--pretty', 'false');
+    output = node(dir, compiler, '-p', 'tsconfig.json', '--pretty', 'false', ...flags);
   } catch (error) {
     output = error.message;
   }
@@ -85,7 +91,33 @@ function project(name, { types = [], steps }) {
     return `pending: ${result.client.length} errors for the absent clients, expected until the structural client types land`;
   });
   for (const [label, step] of steps) checks.check(`${name}: ${label}`, () => timed(() => step(dir)));
+  for (const [version, compiler] of otherCompilers) {
+    checks.check(`${name}: tsc ${version} (skipLibCheck: false, no emit)`, () =>
+      timed(() => {
+        const { client, other } = typecheck(dir, compiler, '--noEmit');
+        if (other.length || (!PENDING_CLIENT_TYPES && client.length)) throw new Error([...other, ...client].join('\n'));
+      }),
+    );
+  }
 }
+
+/** Installs the other TypeScript versions once, beside the projects; returns [version, path of tsc]. */
+function installCompilers() {
+  const compilers = [];
+  for (const version of OTHER_TYPESCRIPTS) {
+    const dir = join(base, `typescript-${version}`);
+    checks.check(`npm install typescript@${version}`, () =>
+      timed(() => {
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+        run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', `typescript@${version}`], { cwd: dir });
+        compilers.push([version, join(dir, 'node_modules', 'typescript', 'bin', 'tsc')]);
+      }),
+    );
+  }
+  return compilers;
+}
+const otherCompilers = installCompilers();
 
 const runs =
   (file, ...flags) =>
