@@ -183,9 +183,56 @@ describe('consumeKafka (against a fake kafkajs consumer; no broker can run here)
       ],
       [
         'deadLetter',
-        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: {} as never }),
+        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: 5 as never }),
         TypeError,
-        'consumeKafka: deadLetter must be a function',
+        'consumeKafka: deadLetter must be a function or { producer, topic }, got 5',
+      ],
+      [
+        'deadLetter producer',
+        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: { topic: 'dlt' } as never }),
+        TypeError,
+        'consumeKafka: deadLetter.producer must be a producer (with send()), got undefined',
+      ],
+      [
+        'deadLetter topic',
+        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: { producer: { send: async () => undefined }, topic: '' } }),
+        TypeError,
+        'consumeKafka: deadLetter.topic must be a non-empty string, got ""',
+      ],
+      [
+        'deadLetter option',
+        () =>
+          consumeKafka(consumer, {
+            parallelism: 4,
+            handler,
+            deadLetter: { producer: { send: async () => undefined }, topic: 'd', topics: 1 } as never,
+          }),
+        TypeError,
+        'consumeKafka: deadLetter: unknown option "topics"; did you mean "topic"?',
+      ],
+      [
+        'maxAttempts',
+        () => consumeKafka(consumer, { parallelism: 4, handler, maxAttempts: 0 }),
+        RangeError,
+        'consumeKafka: maxAttempts must be an integer ≥ 1 or Infinity, got 0',
+      ],
+      [
+        'recordFinished',
+        () => consumeKafka(consumer, { parallelism: 4, handler, recordFinished: 'yes' as never }),
+        TypeError,
+        'consumeKafka: recordFinished must be a boolean, got "yes"',
+      ],
+      [
+        'recordFinished without a way to read committed metadata (kafkajs)',
+        () => consumeKafka(consumer, { parallelism: 4, handler, recordFinished: true }),
+        TypeError,
+        'consumeKafka: recordFinished needs readCommitted for a consumer without committed() (kafkajs)',
+      ],
+      [
+        'readCommitted',
+        () => consumeKafka(consumer, { parallelism: 4, handler, readCommitted: {} as never }),
+        TypeError,
+        'consumeKafka: readCommitted must be a function',
       ],
       [
         'stop',

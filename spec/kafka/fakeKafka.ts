@@ -49,7 +49,7 @@ import type {
   TopicPartitionOffset,
   TopicPartitionOffsetAndMetadata,
 } from 'kafkajs';
-import type { KafkaConsumerLike } from '../../src/kafka';
+import type { KafkajsConsumerLike } from '../../src/kafka';
 
 export const EVENTS: ConsumerEvents = {
   HEARTBEAT: 'consumer.heartbeat',
@@ -310,7 +310,7 @@ let members = 0;
 type Listener = (event: InstrumentationEvent<any>) => void;
 
 /** A kafkajs consumer of the fake broker. */
-export class FakeConsumer implements KafkaConsumerLike {
+export class FakeConsumer implements KafkajsConsumerLike {
   readonly events = EVENTS;
   readonly memberId = `member-${++members}`;
   readonly topics: string[];

@@ -1,7 +1,8 @@
 import { Observable } from 'rxjs';
 import { KafkaRun } from './KafkaRun.js';
 import { readConsumeKafkaOptions } from './options.js';
-import type { ConsumeKafkaOptions, KafkaConsumerLike, KafkaKey, KafkaSettlement } from './types.js';
+import type { KafkaConsumerLike } from './client.js';
+import type { ConsumeKafkaOptions, KafkaKey, KafkaSettlement } from './types.js';
 
 /**
  * Consumes Kafka topics through a kafkajs consumer with a handler per message: in parallel across
