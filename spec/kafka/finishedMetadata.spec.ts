@@ -41,12 +41,18 @@ describe('finished-offsets commit metadata', () => {
         [6, 9],
         [11, 12],
       ]),
-    ).toBe('rxjs-lanes:1:5:1+3,2+1');
-    expect(decodeFinished('rxjs-lanes:1:5:1+3,2+1', 5)).toEqual([
+    ).toBe('rxjs-lanes:1:5:1+3,2+1.');
+    expect(decodeFinished('rxjs-lanes:1:5:1+3,2+1.', 5)).toEqual([
       [6, 9],
       [11, 12],
     ]);
     expect(encodeFinished(5, [])).toBe('');
+  });
+
+  it("reads metadata as each client returns it: with the confluent client's trailing NUL, or without the final '.'", () => {
+    const written = encodeFinished(5, [[6, 65]]);
+    expect(written).toBe('rxjs-lanes:1:5:1+1n.');
+    for (const read of [written, `${written}\u0000`, written.slice(0, -1)]) expect(decodeFinished(read, 5)).toEqual([[6, 65]]);
   });
 
   it('skips ranges that are not above what it records instead of mis-encoding them', () => {

@@ -181,7 +181,9 @@ async function realBase() {
           if (messages.length >= count) done();
         },
       });
-      await Promise.race([enough, sleep(30_000)]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([enough, new Promise<void>((r) => (timer = setTimeout(r, 30_000)))]);
+      clearTimeout(timer);
       await consumer.disconnect();
       return messages;
     },

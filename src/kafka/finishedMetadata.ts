@@ -3,11 +3,15 @@
  * `recordFinished` of consumeKafka): a new owner of the partition reads it back with the committed offset
  * and skips those messages instead of handling them a second time.
  *
- * Format (ASCII): `rxjs-lanes:1:<base>:<ranges>` where `<base>` is the commit offset the metadata was
+ * Format (ASCII): `rxjs-lanes:1:<base>:<ranges>.` where `<base>` is the commit offset the metadata was
  * committed with, and `<ranges>` lists the finished offset ranges above it in ascending order as
  * `<gap>+<length>` pairs separated by `,` (base-36 numbers): a range starts `gap` offsets after the end of
- * the previous one (after `<base>` for the first), and covers `length` offsets. `rxjs-lanes:1:5:1+3,2+1`
+ * the previous one (after `<base>` for the first), and covers `length` offsets. `rxjs-lanes:1:5:1+3,2+1.`
  * with base 5 says 6, 7, 8 and 11 are finished.
+ *
+ * The final `.` is there to be lost: @confluentinc/kafka-javascript writes metadata with a trailing NUL
+ * byte and drops the last byte when it reads metadata back, so metadata written by kafkajs loses its last
+ * character when a confluent consumer reads it. Decoding strips trailing NULs, then one optional `.`.
  *
  * Bounded: at most `maxLength` characters (Kafka's `offset.metadata.max.bytes` defaults to 4096); ranges
  * that do not fit are left out, lowest first kept, so the encoding loses only the knowledge that some
@@ -34,6 +38,7 @@ export function encodeFinished(base: number, ranges: readonly OffsetRange[], max
   if (ranges.length === 0) return '';
   let out = `${PREFIX}${base.toString(36)}:`;
   const header = out.length;
+  maxLength -= 1; // the final '.'
   let previousEnd = base;
   for (const [start, end] of ranges) {
     if (start < previousEnd || end <= start) continue; // not above what is recorded: skip, never mis-encode
@@ -42,7 +47,7 @@ export function encodeFinished(base: number, ranges: readonly OffsetRange[], max
     out += pair;
     previousEnd = end;
   }
-  return out.length > header ? out : '';
+  return out.length > header ? `${out}.` : '';
 }
 
 const BASE36 = /^[0-9a-z]{1,11}$/; // 36^11 > 2^53
@@ -59,7 +64,10 @@ function parse36(text: string): number | undefined {
  */
 export function decodeFinished(metadata: unknown, committedOffset: number): OffsetRange[] {
   if (typeof metadata !== 'string' || !metadata.startsWith(PREFIX) || !Number.isSafeInteger(committedOffset)) return [];
-  const body = metadata.slice(PREFIX.length);
+  let end = metadata.length;
+  while (end > 0 && metadata.charCodeAt(end - 1) === 0) end--;
+  if (end > 0 && metadata[end - 1] === '.') end--;
+  const body = metadata.slice(PREFIX.length, end);
   const colon = body.indexOf(':');
   if (colon < 0) return [];
   const base = parse36(body.slice(0, colon));

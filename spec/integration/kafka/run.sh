@@ -29,7 +29,7 @@ timeout 900 node --expose-gc node_modules/jest/bin/jest.js --config jest.kafka.c
 rc=${PIPESTATUS[0]}
 echo "kafka: whole suite $(( $(date +%s) - started )) s"
 
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 [ -z "$line" ] && fail_line "the Kafka integration run printed no result line (exit code $rc)"
 if [ "$rc" -ne 0 ] && ! echo "$line" | grep -qE ', [1-9][0-9]* failed'; then
   passed=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
