@@ -35,6 +35,9 @@ export class HandlerRunner<K> {
    * teardown. Rejects (fails the pipeline) only for the `'fail'` policy or a failing `deadLetter`.
    */
   handle(item: InFlight<K>): ObservableInput<KafkaSettlement<K>> {
+    // Its partition was revoked while it waited for its key: its new owner handles it (from the committed
+    // offset); starting it here would only make a duplicate.
+    if (this.host.tornDown || this.host.isFenced(item)) return Promise.resolve(settlement(item, 'nak', undefined, true));
     let result: ReturnType<KafkaHandler<K>>;
     try {
       result = this.config.handler(item.delivery, item);

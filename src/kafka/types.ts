@@ -76,8 +76,9 @@ export interface KafkaSettlement<K> {
   /** The handler's error when the outcome came from the failure policy; otherwise `undefined`. */
   readonly error: unknown;
   /**
-   * `true` when the partition was revoked while the handler ran: the outcome was not recorded, and the
-   * message will be delivered again — from the partition's last committed offset, to whichever
+   * `true` when the partition was revoked while the handler ran (or before it started: then the handler
+   * was not called, and the outcome is `'nak'`): the outcome was not recorded, and the message will be
+   * delivered again — from the partition's last committed offset, to whichever
    * process owns the partition now (possibly this one).
    */
   readonly fenced: boolean;
