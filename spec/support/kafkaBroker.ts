@@ -11,10 +11,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
+/** The repository root (this file also runs compiled, from temp/bench-build). */
+function repositoryRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'scripts/brokers/kafka/ensure.js'))) return dir;
+  }
+  throw new Error('kafkaBroker: the repository root (scripts/brokers/kafka) was not found');
+}
+const ROOT = repositoryRoot();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const ensure = require('../../scripts/brokers/kafka/ensure.js') as { KAFKA_VERSION: string; jars(version?: string): string };
+const ensure = require(join(ROOT, 'scripts/brokers/kafka/ensure.js')) as { KAFKA_VERSION: string; jars(version?: string): string };
 
 export interface KafkaBroker {
   /** `127.0.0.1:PORT`, for a client's `brokers` / `bootstrap.servers`. */
@@ -54,7 +63,10 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
+/**
+ * A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid`
+ * prints). It may start with '-': pass it as `--cluster-id=ID`, or the argument parser takes it for an option.
+ */
 const clusterId = () => randomBytes(16).toString('base64url');
 
 function serverProperties(nodeId: number, port: number, controllerPort: number, logDirs: string): string {
@@ -95,7 +107,7 @@ export async function startKafkaBroker(options: { version?: string } = {}): Prom
   const version = options.version ?? ensure.KAFKA_VERSION;
   const libs = ensure.jars(version);
   const classpath = `${libs}/*`;
-  const log4j = resolve(__dirname, '../../scripts/brokers/kafka/log4j2.properties');
+  const log4j = resolve(ROOT, 'scripts/brokers/kafka/log4j2.properties');
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(version, classpath, log4j);
@@ -127,7 +139,7 @@ async function startOnce(version: string, classpath: string, log4j: string): Pro
     classpath,
   ];
   const logFile = join(logs, 'server.log');
-  const format = spawn('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties], {
+  const format = spawn('java', [...jvm, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId()}`, '-c', properties], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let formatOutput = '';
