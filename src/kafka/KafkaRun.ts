@@ -61,7 +61,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
   /** `consumer.run()`: kafkajs resolves it once the first join is done (or failed). */
   private runPromise: Promise<void> | null = null;
   /**
-   * A consumer of @confluentinc/kafka-javascript: no group events and no `stop()`. The adapter reads its
+   * A consumer of \@confluentinc/kafka-javascript: no group events and no `stop()`. The adapter reads its
    * assignment instead (before each batch, each commit and on the heartbeat ticker) and disconnects it.
    */
   private readonly confluent: boolean;

@@ -4,7 +4,7 @@
 // consumer both fit (spec/kafka/clientTypes.spec.ts checks it against both libraries' own types).
 
 /**
- * Message headers, as kafkajs and @confluentinc/kafka-javascript give them.
+ * Message headers, as kafkajs and \@confluentinc/kafka-javascript give them.
  * @public
  */
 export interface KafkaHeaders {
@@ -125,7 +125,7 @@ export interface KafkajsConsumerLike extends KafkaConsumerCommon {
 }
 
 /**
- * A consumer of @confluentinc/kafka-javascript's KafkaJS-compatible API (`new KafkaJS.Kafka(...).consumer(...)`)
+ * A consumer of \@confluentinc/kafka-javascript's KafkaJS-compatible API (`new KafkaJS.Kafka(...).consumer(...)`)
  * as the adapter drives it. It has no instrumentation events and no `stop()`: the adapter reads the
  * assignment (`assignment()`), and ends the run with `disconnect()`. Create it with
  * `kafkaJS: { autoCommit: false }`. `committed()` is used by `recordFinished`.
@@ -138,7 +138,7 @@ export interface ConfluentConsumerLike extends KafkaConsumerCommon {
 }
 
 /**
- * The consumer {@link consumeKafka} drives: a kafkajs 2.x consumer, or an @confluentinc/kafka-javascript
+ * The consumer {@link consumeKafka} drives: a kafkajs 2.x consumer, or an \@confluentinc/kafka-javascript
  * KafkaJS-API consumer; connected and subscribed, not yet running. Told apart at run time by
  * `assignment()`, which only the confluent consumer has.
  * @public

@@ -9,7 +9,7 @@
  * the previous one (after `<base>` for the first), and covers `length` offsets. `rxjs-lanes:1:5:1+3,2+1.`
  * with base 5 says 6, 7, 8 and 11 are finished.
  *
- * The final `.` is there to be lost: @confluentinc/kafka-javascript writes metadata with a trailing NUL
+ * The final `.` is there to be lost: \@confluentinc/kafka-javascript writes metadata with a trailing NUL
  * byte and drops the last byte when it reads metadata back, so metadata written by kafkajs loses its last
  * character when a confluent consumer reads it. Decoding strips trailing NULs, then one optional `.`.
  *

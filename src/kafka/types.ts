@@ -172,7 +172,7 @@ export interface ConsumeKafkaOptions<K extends KafkaKey = string | null> {
   /**
    * Reads the group's committed offsets with their metadata, for `recordFinished`. Default: the
    * consumer's own `committed()` (the confluent client); kafkajs has none, so pass e.g.
-   * `(partitions) => readCommittedWith(admin, groupId, partitions)` (a kafkajs admin's `fetchOffsets`).
+   * `committedFromAdmin(admin, groupId)` (a kafkajs admin's `fetchOffsets`).
    */
   readCommitted?: (
     partitions: readonly { readonly topic: string; readonly partition: number }[],
