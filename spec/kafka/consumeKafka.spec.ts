@@ -11,7 +11,9 @@ import {
 } from '../../src/kafka';
 import { FakeBroker, FakeConsumer } from './fakeKafka';
 
-// All of these run against spec/kafka/fakeKafka.ts: no Kafka broker can run on these machines.
+// These run against spec/kafka/fakeKafka.ts, in `npm test`: validation, and the behaviours that need a
+// fault at a chosen instant (a crash with restart, a session kicked, a rebalance during a handler, a seek
+// pending across a re-join). The contract shared with the real broker is spec/support/kafkaContract.ts.
 jest.setTimeout(20000);
 
 /** The async scheduler, except that actions of one delay wait until `open()`: nak delays on demand. */
@@ -126,7 +128,7 @@ function committedOffsets(broker: FakeBroker, topic = 't', group = 'g'): Record<
   return result;
 }
 
-describe('consumeKafka (against a fake kafkajs consumer; no broker can run here)', () => {
+describe('consumeKafka (against the fake kafkajs consumer)', () => {
   describe('validation, when called', () => {
     const { consumer } = setup(1, 0, 1);
     const handler = () => undefined;

@@ -1,6 +1,8 @@
 /**
  * An in-memory stand-in for a Kafka cluster and kafkajs 2.2.4 consumers, for testing the adapter
- * without a broker (none can run on these machines).
+ * without a broker: the contract suite runs on it in `npm test` (spec/kafka/contract.spec.ts), and the
+ * faults a real broker does not produce on demand are tested on it alone (consumeKafka.spec.ts). The
+ * same contract runs on a real Kafka 4 broker in spec/integration/kafka/.
  *
  * It honours the documented behaviour of kafkajs's consumer, and the parts of its implementation the
  * adapter relies on (node_modules/kafkajs/src/consumer: runner.js, consumerGroup.js, offsetManager,
