@@ -101,8 +101,11 @@ export interface KafkaConsumerEventLike {
   readonly payload: any;
 }
 
-/** What both client kinds offer. */
-interface KafkaConsumerCommon {
+/**
+ * What the adapter calls on both kinds of consumer.
+ * @public
+ */
+export interface KafkaConsumerCommon {
   run(config: KafkaRunConfigLike): Promise<void>;
   seek(offset: { topic: string; partition: number; offset: string }): void;
   commitOffsets(offsets: KafkaOffsetCommit[]): Promise<void>;

@@ -9,6 +9,7 @@ export type {
   KafkaBatchLike,
   KafkaBatchPayloadLike,
   KafkaCommittedOffset,
+  KafkaConsumerCommon,
   KafkaConsumerEventLike,
   KafkaConsumerLike,
   KafkaHeaders,
