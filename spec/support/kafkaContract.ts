@@ -449,6 +449,25 @@ export function kafkaContract(make: () => Promise<KafkaTestBed>): void {
     );
   });
 
+  it("a member that got no partition (more members than partitions) is still 'consuming': the readiness signal", async () => {
+    const topic = await bed.topic(1);
+    await bed.produce(topic, distinct(5));
+    const g = group();
+    const a = start(await bed.consumer(g, topic), { parallelism: 4, handler: () => undefined }, runs);
+    await until(() => a.settlements.length === 5, 'the first member consumes');
+    const b = start(await bed.consumer(g, topic), { parallelism: 4, handler: () => undefined }, runs);
+    await until(
+      () => b.statuses.includes('consuming') && a.statuses.filter((s) => s === 'consuming').length >= 1,
+      'both consuming',
+      60_000,
+    );
+    b.drain();
+    a.drain();
+    expect(await b.ended).toBe('complete');
+    expect(await a.ended).toBe('complete');
+    expect(a.settlements.length + b.settlements.length).toBeGreaterThanOrEqual(5);
+  });
+
   it('an empty topic drains at once', async () => {
     const topic = await bed.topic(2);
     const g = group();
