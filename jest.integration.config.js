@@ -3,6 +3,6 @@ const base = require('./jest.config.js');
 module.exports = {
   ...base,
   testMatch: ['<rootDir>/spec/integration/**/*.spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/spec/integration/kafka/'], // the Kafka suites: jest.kafka.config.js
   testTimeout: 120000,
 };

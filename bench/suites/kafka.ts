@@ -1,7 +1,8 @@
 /**
- * consumeKafka versus kafkajs's own way of consuming, side by side in one process on the in-memory fake
- * broker of spec/kafka/fakeKafka.ts (no Kafka broker can run on these machines, so network and broker
- * costs are absent: these ratios measure the consuming side only). kafkajs's way is `eachMessage`: one
+ * Part 1 (`npm run bench -- kafka`): consumeKafka versus kafkajs's own way of consuming, side by side in
+ * one process on the in-memory fake broker of spec/kafka/fakeKafka.ts (network and broker costs are
+ * absent: these ratios measure the consuming side only). Part 2 (`npm run bench:kafka`, runBroker below):
+ * the same comparison on a real Kafka 4 broker, through kafkajs and through @confluentinc/kafka-javascript. kafkajs's way is `eachMessage`: one
  * message at a time per partition, `partitionsConsumedConcurrently` partitions at once, auto-commit.
  *
  * 1. overhead — 100,000 messages, 4 partitions, 1,000 keys, a no-op async handler: consumeKafka
@@ -15,9 +16,10 @@
  *    capped by the partition count; target: a speed-up close to 32 / 4 = 8×.
  */
 import type { EachMessagePayload } from 'kafkajs';
+import { consumeKafka as consume, type KafkaConsumerLike } from '../../src/kafka';
 import { consumeKafka } from '../../src/kafka/consumeKafka';
 import { FakeBroker } from '../../spec/kafka/fakeKafka';
-import { line, perSecond, table, time } from '../harness';
+import { line, perSecond, table, time, type Timing } from '../harness';
 
 const PARTITIONS = 4;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -107,7 +109,7 @@ function verdict(name: string, ratio: number, target: string): void {
 }
 
 export async function run(): Promise<void> {
-  line('\n# kafka (on the in-memory fake broker: no broker, no network)');
+  line('\n# kafka (on the in-memory fake broker: no broker, no network; `npm run bench:kafka` for a real broker)');
 
   const noop = () => Promise.resolve();
   const big = broker(100_000, 1_000);
@@ -133,4 +135,158 @@ export async function run(): Promise<void> {
   const oursSlow = await time('consumeKafka(parallelism 32, perKey 1)', 2_000, () => lanes(small, 2_000, slow), 1);
   table('latency hiding: 2,000 messages, 4 partitions, 100 keys, 2 ms handler', [eachMessageSlow, oursSlow], eachMessageSlow);
   verdict('consumeKafka / eachMessage, 2 ms handler', perSecond(oursSlow) / perSecond(eachMessageSlow), 'close to 32 / 4 = 8×');
+}
+
+// ---- Part 2: a real Kafka 4 broker ----------------------------------------------------------------
+//
+// One broker (spec/support/kafkaBroker.ts) on this machine; one topic of 4 partitions and 1,000 keys,
+// produced once; each case is a new consumer group reading it from the beginning. A case's time runs from
+// its first handled message to its last, so the group join (hundreds of ms, varying) is not counted;
+// kafkajs fetches at most 64 KB per partition (about 1,500 of these messages), so fetching and decoding
+// are inside the measured span (librdkafka prefetches on its own threads either way).
+//
+// - no-op handler, 50,000 messages: the client's plain `eachBatch` loop (auto-resolve, the client's
+//   auto-commit, an awaited no-op per message) versus consumeKafka(parallelism 32, perKey 1, no-op);
+// - 2 ms handler, 2,000 messages: `eachBatch` with the 4 partitions consumed concurrently, each
+//   message awaited in turn, versus consumeKafka(parallelism 32).
+
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+type Client = 'kafkajs' | 'confluent';
+
+async function brokerBench(): Promise<void> {
+  const { startKafkaBroker } = require('../../spec/support/kafkaBroker') as typeof import('../../spec/support/kafkaBroker');
+  const broker = await startKafkaBroker();
+  line(`\n# kafka on a real broker: Apache Kafka ${broker.version} (KRaft, one node on this machine), node ${process.version}`);
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const kafkajs = require('kafkajs') as typeof import('kafkajs');
+  const kjs = new kafkajs.Kafka({ brokers: [broker.bootstrap], logLevel: kafkajs.logLevel.NOTHING, clientId: 'bench' });
+  let confluent: any;
+  try {
+    const { KafkaJS } = require('@confluentinc/kafka-javascript');
+    confluent = new KafkaJS.Kafka({ kafkaJS: { brokers: [broker.bootstrap], logLevel: KafkaJS.logLevel.NOTHING } });
+  } catch (error) {
+    line(
+      `(@confluentinc/kafka-javascript does not load: ${String(error).split('\n')[0]}; run node scripts/brokers/kafka/ensure.js confluent)`,
+    );
+  }
+  const admin = kjs.admin();
+  await admin.connect();
+  const producer = kjs.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const topicOf = async (name: string, messages: number) => {
+    await admin.createTopics({ topics: [{ topic: name, numPartitions: PARTITIONS }], waitForLeaders: true });
+    for (let i = 0; i < messages; i += 2000) {
+      await producer.send({
+        topic: name,
+        messages: Array.from({ length: Math.min(2000, messages - i) }, (_, j) => ({
+          key: `key-${(i + j) % 1000}`,
+          value: `value-${i + j}`,
+        })),
+      });
+    }
+  };
+  let group = 0;
+  const consumerOf = async (client: Client, topic: string, autoCommit: boolean): Promise<any> => {
+    const groupId = `bench-${++group}`;
+    const consumer =
+      client === 'kafkajs'
+        ? // fetches of ~1,500 messages: without a bound one fetch holds the whole topic, decoded before the
+          // first message is handled, and the clock (first to last message) would miss fetching and decoding
+          kjs.consumer({ groupId, maxWaitTimeInMs: 100, maxBytesPerPartition: 65_536, maxBytes: 262_144 })
+        : confluent.consumer({ kafkaJS: { groupId, fromBeginning: true, autoCommit }, 'fetch.wait.max.ms': 100 });
+    await consumer.connect();
+    await consumer.subscribe(client === 'kafkajs' ? { topics: [topic], fromBeginning: true } : { topics: [topic] });
+    return consumer;
+  };
+  /** Measures from the first handled message to the `total`-th. */
+  const clock = (total: number) => {
+    let first = 0;
+    let count = 0;
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    return {
+      tick() {
+        if (count === 0) first = performance.now();
+        if (++count === total) finish();
+      },
+      async result(name: string): Promise<Timing> {
+        await done;
+        return { name, ms: performance.now() - first, elements: total - 1 };
+      },
+    };
+  };
+  const eachBatchLoop = async (client: Client, topic: string, total: number, handler: () => Promise<void>, concurrently: number) => {
+    const consumer = await consumerOf(client, topic, true);
+    const c = clock(total);
+    await consumer.run({
+      partitionsConsumedConcurrently: concurrently,
+      eachBatch: async ({ batch }: any) => {
+        for (const _ of batch.messages) {
+          await handler();
+          c.tick();
+        }
+      },
+    });
+    const t = await c.result(`${client} eachBatch loop${concurrently > 1 ? ` (${concurrently} partitions at once)` : ''}`);
+    await consumer.disconnect();
+    return t;
+  };
+  const lanesCase = async (client: Client, topic: string, total: number, handler: () => Promise<void>) => {
+    const consumer = (await consumerOf(client, topic, false)) as KafkaConsumerLike;
+    const c = clock(total);
+    const stop = new AbortController();
+    const ended = new Promise<void>((resolve, reject) =>
+      consume(consumer, {
+        parallelism: 32,
+        handler: async () => {
+          await handler();
+          c.tick();
+        },
+        stop: stop.signal,
+      }).subscribe({ error: reject, complete: resolve }),
+    );
+    const t = await c.result(`${client} consumeKafka(parallelism 32)`);
+    stop.abort();
+    await ended;
+    if (client === 'kafkajs') await (consumer as any).disconnect();
+    return t;
+  };
+
+  const clients: Client[] = confluent ? ['kafkajs', 'confluent'] : ['kafkajs'];
+  const noop = () => Promise.resolve();
+  const slow = () => sleep(2);
+  await topicOf('bench-noop', 50_000);
+  await topicOf('bench-slow', 2_000);
+  for (const client of clients) {
+    const rows: Timing[] = [];
+    for (let round = 0; round < 2; round++) {
+      rows.push(await eachBatchLoop(client, 'bench-noop', 50_000, noop, 1));
+      rows.push(await lanesCase(client, 'bench-noop', 50_000, noop));
+    }
+    const best = (prefix: string) => rows.filter((r) => r.name.includes(prefix)).reduce((a, b) => (a.ms <= b.ms ? a : b));
+    const loop = best('eachBatch');
+    const ours = best('consumeKafka');
+    table(`${client}, no-op handler: 50,000 messages, 4 partitions, 1,000 keys (best of 2)`, [loop, ours], loop);
+    verdict(`${client}: consumeKafka / eachBatch loop, no-op handler`, perSecond(ours) / perSecond(loop), '≥ 0.8× (as JetStream)');
+    const slowLoop = await eachBatchLoop(client, 'bench-slow', 2_000, slow, PARTITIONS);
+    const slowOurs = await lanesCase(client, 'bench-slow', 2_000, slow);
+    table(`${client}, 2 ms handler: 2,000 messages, 4 partitions, 1,000 keys`, [slowLoop, slowOurs], slowLoop);
+    verdict(`${client}: consumeKafka / eachBatch loop, 2 ms handler`, perSecond(slowOurs) / perSecond(slowLoop), 'close to 32 / 4 = 8×');
+  }
+  await producer.disconnect();
+  await admin.disconnect();
+  await broker.stop();
+}
+
+/** `npm run bench:kafka`: the real-broker part. */
+export const runBroker = brokerBench;
+
+if (require.main === module) {
+  brokerBench().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 }

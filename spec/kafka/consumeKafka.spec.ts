@@ -11,7 +11,9 @@ import {
 } from '../../src/kafka';
 import { FakeBroker, FakeConsumer } from './fakeKafka';
 
-// All of these run against spec/kafka/fakeKafka.ts: no Kafka broker can run on these machines.
+// These run against spec/kafka/fakeKafka.ts, in `npm test`: validation, and the behaviours that need a
+// fault at a chosen instant (a crash with restart, a session kicked, a rebalance during a handler, a seek
+// pending across a re-join). The contract shared with the real broker is spec/support/kafkaContract.ts.
 jest.setTimeout(20000);
 
 /** The async scheduler, except that actions of one delay wait until `open()`: nak delays on demand. */
@@ -126,7 +128,7 @@ function committedOffsets(broker: FakeBroker, topic = 't', group = 'g'): Record<
   return result;
 }
 
-describe('consumeKafka (against a fake kafkajs consumer; no broker can run here)', () => {
+describe('consumeKafka (against the fake kafkajs consumer)', () => {
   describe('validation, when called', () => {
     const { consumer } = setup(1, 0, 1);
     const handler = () => undefined;
@@ -183,9 +185,56 @@ describe('consumeKafka (against a fake kafkajs consumer; no broker can run here)
       ],
       [
         'deadLetter',
-        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: {} as never }),
+        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: 5 as never }),
         TypeError,
-        'consumeKafka: deadLetter must be a function',
+        'consumeKafka: deadLetter must be a function or { producer, topic }, got 5',
+      ],
+      [
+        'deadLetter producer',
+        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: { topic: 'dlt' } as never }),
+        TypeError,
+        'consumeKafka: deadLetter.producer must be a producer (with send()), got undefined',
+      ],
+      [
+        'deadLetter topic',
+        () => consumeKafka(consumer, { parallelism: 4, handler, deadLetter: { producer: { send: async () => undefined }, topic: '' } }),
+        TypeError,
+        'consumeKafka: deadLetter.topic must be a non-empty string, got ""',
+      ],
+      [
+        'deadLetter option',
+        () =>
+          consumeKafka(consumer, {
+            parallelism: 4,
+            handler,
+            deadLetter: { producer: { send: async () => undefined }, topic: 'd', topics: 1 } as never,
+          }),
+        TypeError,
+        'consumeKafka: deadLetter: unknown option "topics"; did you mean "topic"?',
+      ],
+      [
+        'maxAttempts',
+        () => consumeKafka(consumer, { parallelism: 4, handler, maxAttempts: 0 }),
+        RangeError,
+        'consumeKafka: maxAttempts must be an integer ≥ 1 or Infinity, got 0',
+      ],
+      [
+        'recordFinished',
+        () => consumeKafka(consumer, { parallelism: 4, handler, recordFinished: 'yes' as never }),
+        TypeError,
+        'consumeKafka: recordFinished must be a boolean, got "yes"',
+      ],
+      [
+        'recordFinished without a way to read committed metadata (kafkajs)',
+        () => consumeKafka(consumer, { parallelism: 4, handler, recordFinished: true }),
+        TypeError,
+        'consumeKafka: recordFinished needs readCommitted for a consumer without committed() (kafkajs)',
+      ],
+      [
+        'readCommitted',
+        () => consumeKafka(consumer, { parallelism: 4, handler, readCommitted: {} as never }),
+        TypeError,
+        'consumeKafka: readCommitted must be a function',
       ],
       [
         'stop',

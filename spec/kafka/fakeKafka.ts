@@ -1,6 +1,8 @@
 /**
  * An in-memory stand-in for a Kafka cluster and kafkajs 2.2.4 consumers, for testing the adapter
- * without a broker (none can run on these machines).
+ * without a broker: the contract suite runs on it in `npm test` (spec/kafka/contract.spec.ts), and the
+ * faults a real broker does not produce on demand are tested on it alone (consumeKafka.spec.ts). The
+ * same contract runs on a real Kafka 4 broker in spec/integration/kafka/.
  *
  * It honours the documented behaviour of kafkajs's consumer, and the parts of its implementation the
  * adapter relies on (node_modules/kafkajs/src/consumer: runner.js, consumerGroup.js, offsetManager,
@@ -49,7 +51,7 @@ import type {
   TopicPartitionOffset,
   TopicPartitionOffsetAndMetadata,
 } from 'kafkajs';
-import type { KafkaConsumerLike } from '../../src/kafka';
+import type { KafkajsConsumerLike } from '../../src/kafka';
 
 export const EVENTS: ConsumerEvents = {
   HEARTBEAT: 'consumer.heartbeat',
@@ -91,6 +93,7 @@ interface StoredRecord {
   key: string | null;
   value: string;
   control: boolean;
+  headers?: Record<string, string>;
 }
 
 export interface CommitRecord {
@@ -143,6 +146,27 @@ export class FakeBroker {
   produceKeyed(topic: string, key: string, value: string): { partition: number; offset: number } {
     const partition = hash(key) % this.partitionsOf(topic);
     return { partition, offset: this.produce(topic, partition, key, value) };
+  }
+
+  /** A producer appending to the fake's topics (keyed messages by the key's partition, others to partition 0). */
+  producer(): {
+    send(record: {
+      topic: string;
+      messages: { key?: Buffer | string | null; value: Buffer | string | null; headers?: Record<string, unknown> }[];
+    }): Promise<void>;
+  } {
+    return {
+      send: async ({ topic, messages }) => {
+        await tick();
+        for (const m of messages) {
+          const key = m.key === undefined || m.key === null ? null : m.key.toString();
+          const partition = key === null ? 0 : hash(key) % this.partitionsOf(topic);
+          const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]));
+          const offset = this.produce(topic, partition, key, m.value === null ? '' : m.value.toString());
+          this.log(topic)[partition].find((r) => r.offset === offset)!.headers = headers;
+        }
+      },
+    };
   }
 
   records(topic: string, partition: number): readonly StoredRecord[] {
@@ -220,6 +244,8 @@ export class FakeGroup {
   state: 'stable' | 'preparing' = 'stable';
   members: FakeConsumer[] = [];
   readonly committed = new Map<string, number>();
+  /** The metadata committed with each partition's offset (Kafka keeps it with the offset). */
+  readonly metadata = new Map<string, string | null>();
   readonly commits: CommitRecord[] = [];
   readonly rejectedCommits: (CommitRecord & { reason: string })[] = [];
   private joining = new Map<FakeConsumer, (assignment: Record<string, number[]>) => void>();
@@ -231,6 +257,10 @@ export class FakeGroup {
 
   committedOffset(topic: string, partition: number): number | undefined {
     return this.committed.get(tpKey(topic, partition));
+  }
+
+  committedMetadata(topic: string, partition: number): string | null {
+    return this.metadata.get(tpKey(topic, partition)) ?? null;
   }
 
   /** A member (re-)joins; resolves with its assignment once every member joined. */
@@ -290,7 +320,11 @@ export class FakeGroup {
     });
   }
 
-  commit(member: FakeConsumer, generation: number, offsets: { topic: string; partition: number; offset: number }[]): void {
+  commit(
+    member: FakeConsumer,
+    generation: number,
+    offsets: { topic: string; partition: number; offset: number; metadata?: string | null }[],
+  ): void {
     const accepted = generation === this.generation && this.members.includes(member);
     for (const { topic, partition, offset } of offsets) {
       const record = { topic, partition, offset, generation, member: member.memberId, seq: ++this.broker.seq };
@@ -300,6 +334,7 @@ export class FakeGroup {
       }
       this.commits.push(record);
       this.committed.set(tpKey(topic, partition), offset);
+      this.metadata.set(tpKey(topic, partition), offsets.find((o) => o.topic === topic && o.partition === partition)?.metadata ?? null);
     }
     if (!accepted) throw new FakeProtocolError('ILLEGAL_GENERATION');
   }
@@ -310,7 +345,7 @@ let members = 0;
 type Listener = (event: InstrumentationEvent<any>) => void;
 
 /** A kafkajs consumer of the fake broker. */
-export class FakeConsumer implements KafkaConsumerLike {
+export class FakeConsumer implements KafkajsConsumerLike {
   readonly events = EVENTS;
   readonly memberId = `member-${++members}`;
   readonly topics: string[];
@@ -400,12 +435,14 @@ export class FakeConsumer implements KafkaConsumerLike {
   }
 
   async commitOffsets(topicPartitions: TopicPartitionOffsetAndMetadata[]): Promise<void> {
-    const offsets = topicPartitions.map(({ topic, partition, offset }) => {
+    const offsets = topicPartitions.map(({ topic, partition, offset, metadata }) => {
       if (!topic) throw new NonRetriableError(`Invalid topic ${topic}`);
       const value = Number(offset);
       if (!Number.isInteger(value)) throw new NonRetriableError(`Invalid offset, expected a long received ${offset}`);
       if (value < 0) throw new NonRetriableError('Offset must not be a negative number');
-      return { topic, partition, offset: value };
+      // Kafka's offset.metadata.max.bytes (default 4096): OFFSET_METADATA_TOO_LARGE
+      if (metadata !== undefined && metadata !== null && metadata.length > 4096) throw new NonRetriableError('OFFSET_METADATA_TOO_LARGE');
+      return { topic, partition, offset: value, metadata };
     });
     const state = this.groupState;
     if (!state) throw new NonRetriableError('Consumer group was not initialized, consumer#run must be called first');
@@ -708,7 +745,7 @@ class FakeBatch implements Batch {
         timestamp: '0',
         attributes: 0,
         offset: String(r.offset),
-        headers: {},
+        headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
       }));
   }
 

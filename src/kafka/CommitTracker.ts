@@ -58,6 +58,10 @@ class PartitionState {
   committedOffset = -1;
   naks = 0;
   revoked = false;
+  /** Offset ranges `[start, end)` at or above the read position known to be finished already (from commit metadata), ascending. */
+  finished: (readonly [number, number])[] = [];
+  /** Index of the first range of `finished` that may still matter. */
+  finishedIndex = 0;
 
   constructor(
     readonly topic: string,
@@ -124,6 +128,13 @@ function checkTopic(method: string, topic: unknown): asserts topic is string {
   if (typeof topic !== 'string') {
     throw new TypeError(`CommitTracker.${method}: topic must be a string, got ${String(topic)}`);
   }
+}
+
+/** Whether `offset` (at or above the read position) lies in one of the partition's finished ranges; moves past spent ranges. */
+function isFinished(state: PartitionState, offset: number): boolean {
+  const { finished } = state;
+  while (state.finishedIndex < finished.length && finished[state.finishedIndex][1] <= offset) state.finishedIndex++;
+  return state.finishedIndex < finished.length && finished[state.finishedIndex][0] <= offset;
 }
 
 /**
@@ -259,6 +270,10 @@ export class CommitTracker {
     const state = this.topics.get(topic)?.get(partition);
     if (!state) return undefined;
     if (offset >= state.readPosition) {
+      if (state.finishedIndex < state.finished.length && isFinished(state, offset)) {
+        state.readPosition = offset + 1; // handled before (by this or another process): counts as settled
+        return undefined;
+      }
       const entry = new Entry(offset);
       state.append(entry);
       state.readPosition = offset + 1;
@@ -349,6 +364,61 @@ export class CommitTracker {
       for (const state of partitions.values()) total += state.byOffset.size;
     }
     return total;
+  }
+
+  /**
+   * Declares offsets of a partition already finished (e.g. by a previous owner, as recorded in commit
+   * metadata): delivering one of them returns `undefined` and it counts as settled. Only offsets at or
+   * above the read position count; call it right after {@link CommitTracker.assign}.
+   * @param topic - the topic.
+   * @param partition - the partition (assigned).
+   * @param ranges - `[start, end)` offset ranges, ascending and disjoint.
+   */
+  markFinished(topic: string, partition: number, ranges: Iterable<readonly [number, number]>): void {
+    const state = this.topics.get(topic)?.get(partition);
+    if (!state) return;
+    let last = Math.max(state.readPosition, 0);
+    const kept: (readonly [number, number])[] = [];
+    for (const [start, end] of ranges) {
+      checkOffset('markFinished', 'start', start);
+      checkOffset('markFinished', 'end', end);
+      if (end <= last) continue; // below the read position, or overlapping/out of order: ignored
+      kept.push([Math.max(start, last), end]);
+      last = end;
+    }
+    state.finished = kept;
+    state.finishedIndex = 0;
+  }
+
+  /**
+   * The offset ranges `[start, end)` above a partition's watermark that are settled (or gaps), plus the
+   * ranges declared by {@link CommitTracker.markFinished} not reached yet: what a commit's metadata can
+   * record so that the partition's next owner skips them. Ascending and disjoint; O(unsettled).
+   * @param topic - the topic.
+   * @param partition - the partition.
+   */
+  finishedAbove(topic: string, partition: number): [number, number][] {
+    const state = this.topics.get(topic)?.get(partition);
+    const ranges: [number, number][] = [];
+    if (!state || state.readPosition < 0) return ranges;
+    const push = (start: number, end: number) => {
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && last[1] === start) last[1] = end;
+      else ranges.push([start, end]);
+    };
+    if (state.head) {
+      let previous = state.head.offset;
+      for (let entry = state.head.next; entry; entry = entry.next) {
+        if (entry.offset > previous + 1) push(previous + 1, entry.offset);
+        previous = entry.offset;
+      }
+      if (state.readPosition > previous + 1) push(previous + 1, state.readPosition);
+    }
+    for (let i = state.finishedIndex; i < state.finished.length; i++) {
+      const [start, end] = state.finished[i];
+      if (end > state.readPosition) push(Math.max(start, state.readPosition), end);
+    }
+    return ranges;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { from, isObservable, Observable, type ObservableInput, type Subscription } from 'rxjs';
 import { isPromiseLike } from '../internal/isPromiseLike.js';
-import { applyFailurePolicy, outcomeProblem, type Outcome } from '../broker/Outcome.js';
+import { applyFailurePolicy, nakDelay, outcomeProblem, type Outcome } from '../broker/Outcome.js';
 import { settlement, type InFlight } from './InFlight.js';
 import { OPERATOR, type KafkaRunConfig } from './options.js';
 import type { KafkaHandler, KafkaSettlement } from './types.js';
@@ -25,7 +25,7 @@ export class HandlerRunner<K> {
   private readonly deadLetters = new Set<Subscription>();
 
   constructor(
-    private readonly config: Pick<KafkaRunConfig<K>, 'handler' | 'onError' | 'deadLetter'>,
+    private readonly config: Pick<KafkaRunConfig<K>, 'handler' | 'onError' | 'deadLetter' | 'maxAttempts'>,
     private readonly host: SettlingHost<K>,
   ) {}
 
@@ -35,6 +35,9 @@ export class HandlerRunner<K> {
    * teardown. Rejects (fails the pipeline) only for the `'fail'` policy or a failing `deadLetter`.
    */
   handle(item: InFlight<K>): ObservableInput<KafkaSettlement<K>> {
+    // Its partition was revoked while it waited for its key: its new owner handles it (from the committed
+    // offset); starting it here would only make a duplicate.
+    if (this.host.tornDown || this.host.isFenced(item)) return Promise.resolve(settlement(item, 'nak', undefined, true));
     let result: ReturnType<KafkaHandler<K>>;
     try {
       result = this.config.handler(item.delivery, item);
@@ -102,9 +105,10 @@ export class HandlerRunner<K> {
     return this.settleWith(item, policy, error);
   }
 
-  /** Settles with `outcome`, running `deadLetter` first for a `'term'`. */
+  /** Settles with `outcome` (a nak on the last allowed attempt becomes `'term'`), running `deadLetter` first for a `'term'`. */
   private settleWith(item: InFlight<K>, outcome: Outcome, error: unknown): KafkaSettlement<K> | PromiseLike<KafkaSettlement<K>> {
-    const { deadLetter } = this.config;
+    const { deadLetter, maxAttempts } = this.config;
+    if (item.delivery.attempt >= maxAttempts && nakDelay(outcome) !== undefined) outcome = 'term';
     const { host } = this;
     if (outcome !== 'term' || deadLetter === undefined || host.tornDown || host.isFenced(item)) return host.record(item, outcome, error);
     const input = deadLetter(item.delivery, error);

@@ -1,4 +1,4 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessageLike } from './client.js';
 import type { OffsetTicket } from './CommitTracker.js';
 import type { Outcome } from '../broker/Outcome.js';
 import type { KafkaDelivery, KafkaHandlerContext, KafkaSettlement } from './types.js';
@@ -8,7 +8,7 @@ export class Delivery implements KafkaDelivery {
   constructor(
     readonly topic: string,
     readonly partition: number,
-    readonly message: KafkaMessage,
+    readonly message: KafkaMessageLike,
     readonly attempt: number,
   ) {}
 }

@@ -1,9 +1,17 @@
-import type { ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload } from 'kafkajs';
 import { Observable, type SchedulerAction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import { Valve } from '../flow/Valve.js';
 import { listenToStop } from '../broker/StopSignal.js';
 import { mapAsyncPartitionedUnordered } from '../mapAsyncPartitionedUnordered.js';
+import {
+  isConfluentConsumer,
+  type ConfluentConsumerLike,
+  type KafkaBatchPayloadLike as EachBatchPayload,
+  type KafkaConsumerEventLike,
+  type KafkaConsumerLike,
+  type KafkajsConsumerLike,
+} from './client.js';
 import { CommitTracker, type OffsetTicket } from './CommitTracker.js';
+import { decodeFinished } from './finishedMetadata.js';
 import { HandlerRunner, type SettlingHost } from './HandlerRunner.js';
 import { Delivery, InFlight, partitionKeyOf, settlement } from './InFlight.js';
 import { nakDelay, type Outcome } from '../broker/Outcome.js';
@@ -12,7 +20,7 @@ import { OPERATOR, type KafkaRunConfig } from './options.js';
 import { ParkedBatches } from './ParkedBatches.js';
 import { PartitionSignals } from './PartitionSignals.js';
 import { PendingSeeks } from './PendingSeeks.js';
-import type { KafkaConsumerLike, KafkaConsumerStatus, KafkaSettlement } from './types.js';
+import type { KafkaConsumerStatus, KafkaSettlement } from './types.js';
 
 /** Consumers currently driven by a subscription: kafkajs runs a consumer once at a time. */
 const driven = new WeakSet<object>();
@@ -52,6 +60,13 @@ export class KafkaRun<K> implements SettlingHost<K> {
   private stoppedAgain = false;
   /** `consumer.run()`: kafkajs resolves it once the first join is done (or failed). */
   private runPromise: Promise<void> | null = null;
+  /**
+   * A consumer of \@confluentinc/kafka-javascript: no group events and no `stop()`. The adapter reads its
+   * assignment instead (before each batch, each commit and on the heartbeat ticker) and disconnects it.
+   */
+  private readonly confluent: boolean;
+  /** With `recordFinished`: per newly assigned partition, the read of its committed metadata. */
+  private readonly restores = new Map<string, Promise<void>>();
 
   constructor(
     private readonly consumer: KafkaConsumerLike,
@@ -59,7 +74,14 @@ export class KafkaRun<K> implements SettlingHost<K> {
     private readonly subscriber: Subscriber<KafkaSettlement<K>>,
   ) {
     this.handlers = new HandlerRunner(config, this);
-    this.commits = new OffsetCommitter(consumer, this.tracker, config.onCommit, (error) => void this.close('failed', error));
+    this.confluent = isConfluentConsumer(consumer);
+    this.commits = new OffsetCommitter(
+      consumer,
+      this.tracker,
+      config.onCommit,
+      (error) => void this.close('failed', error),
+      config.readCommitted !== undefined,
+    );
   }
 
   start(): () => void {
@@ -71,17 +93,20 @@ export class KafkaRun<K> implements SettlingHost<K> {
     }
     driven.add(consumer);
 
-    const { events } = consumer;
-    try {
-      this.removers.push(
-        consumer.on(events.GROUP_JOIN, (event: ConsumerGroupJoinEvent) => this.onGroupJoin(event)),
-        consumer.on(events.REBALANCING, () => this.onRebalancing()),
-        consumer.on(events.CRASH, (event: ConsumerCrashEvent) => this.onCrash(event)),
-        consumer.on(events.STOP, () => this.onStop()),
-      );
-    } catch (error) {
-      void this.close('failed', error);
-      return () => this.teardown();
+    if (!this.confluent) {
+      const kafkajs = consumer as KafkajsConsumerLike;
+      const { events } = kafkajs;
+      try {
+        this.removers.push(
+          kafkajs.on(events.GROUP_JOIN, (event) => this.onGroupJoin(event)),
+          kafkajs.on(events.REBALANCING, () => this.onRebalancing()),
+          kafkajs.on(events.CRASH, (event) => this.onCrash(event)),
+          kafkajs.on(events.STOP, () => this.onStop()),
+        );
+      } catch (error) {
+        void this.close('failed', error);
+        return () => this.teardown();
+      }
     }
 
     const source = new Observable<InFlight<K>>((feed) => {
@@ -116,6 +141,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
 
     this.heartbeatTimer = config.scheduler.schedule(
       function (this: SchedulerAction<KafkaRun<K>>, run) {
+        if (run!.confluent && run!.phase === 'running') run!.syncAssignment();
         run!.parked.heartbeat();
         this.schedule(run, config.heartbeatInterval);
       },
@@ -128,12 +154,11 @@ export class KafkaRun<K> implements SettlingHost<K> {
     if (this.phase === 'running') {
       let running: Promise<void>;
       try {
-        running = consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 1,
-          eachBatch: (payload) => this.eachBatch(payload),
-        });
+        const eachBatch = (payload: EachBatchPayload) => this.eachBatch(payload);
+        // the confluent client rejects `autoCommit` here: it is configured on its consumer (checked when created)
+        running = this.confluent
+          ? consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch })
+          : consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
       } catch (error) {
         running = Promise.reject(error);
       }
@@ -152,8 +177,18 @@ export class KafkaRun<K> implements SettlingHost<K> {
     const { batch } = payload;
     const { topic, partition, messages } = batch;
     const partitionKey = partitionKeyOf(topic, partition);
+    if (this.confluent) this.syncAssignment();
     let generation = this.tracker.generation(topic, partition);
-    if (generation === undefined) generation = this.assign(topic, partition);
+    if (generation === undefined) {
+      generation = this.assign(topic, partition);
+      this.startRestores([{ topic, partition, generation }]);
+    }
+    const restore = this.restores.get(partitionKey);
+    if (restore !== undefined) {
+      await restore; // the finished offsets recorded in the commit metadata: skipped below
+      if (this.phase !== 'running' || this.tracker.generation(topic, partition) !== generation)
+        return this.eachBatchAfterPhaseChange(payload);
+    }
     // A seek is pending (a nak came due after this batch was fetched): kafkajs fetches again from there.
     if (payload.isStale()) return;
     // No seek pending: the seek we issued (if any) was applied before this batch was fetched.
@@ -197,9 +232,13 @@ export class KafkaRun<K> implements SettlingHost<K> {
     if (this.phase !== 'running') await this.hold(payload);
   }
 
+  private async eachBatchAfterPhaseChange(payload: EachBatchPayload): Promise<void> {
+    if (this.phase !== 'running') await this.hold(payload);
+  }
+
   /** Waits until the pipeline has room (or the run stops); the heartbeat ticker keeps the session alive. */
   private async waitForRoom(payload: EachBatchPayload): Promise<void> {
-    while (!this.valve.isOpen && this.phase === 'running' && payload.isRunning()) {
+    while (!this.valve.isOpen && this.phase === 'running' && payload.isRunning() && !payload.isStale()) {
       await this.parked.park(payload, this.valve.whenOpen());
     }
   }
@@ -214,23 +253,93 @@ export class KafkaRun<K> implements SettlingHost<K> {
 
   /** kafkajs may finish joining after a stop that came while it was still joining: stop it again. */
   private stopAgain(): void {
-    if (this.stoppedAgain) return;
+    if (this.stoppedAgain || this.confluent) return;
     this.stoppedAgain = true;
     try {
-      Promise.resolve(this.consumer.stop()).then(undefined, () => undefined);
+      Promise.resolve((this.consumer as KafkajsConsumerLike).stop()).then(undefined, () => undefined);
     } catch {
       // nothing left to stop
     }
   }
 
-  private onGroupJoin(event: ConsumerGroupJoinEvent): void {
+  private onGroupJoin(event: KafkaConsumerEventLike): void {
     if (this.phase === 'closing' || this.phase === 'closed') return;
     this.fence(false); // a re-join without a REBALANCING event (e.g. after a session timeout)
-    const assignment = event.payload.memberAssignment;
+    const assignment = event.payload.memberAssignment as Record<string, number[]>;
+    const assigned: { topic: string; partition: number; generation: number }[] = [];
     for (const topic of Object.keys(assignment)) {
-      for (const partition of assignment[topic]) this.assign(topic, partition);
+      for (const partition of assignment[topic]) assigned.push({ topic, partition, generation: this.assign(topic, partition) });
     }
+    this.startRestores(assigned);
     if (this.phase === 'running') this.setStatus('consuming');
+  }
+
+  /**
+   * The confluent consumer's assignment, read back: partitions new to it are assigned (a new generation),
+   * partitions gone from it are revoked (fenced: their running handlers no longer count). The client only
+   * rebalances between two `eachBatch` calls, and this runs before each one, so no batch of a revoked
+   * partition is passed on. A revocation followed by the same assignment is not seen, and needs not be:
+   * the client fetches from the committed offset again, and the tracker skips what is running or settled.
+   */
+  private syncAssignment(): void {
+    let current: { topic: string; partition: number }[];
+    try {
+      current = (this.consumer as ConfluentConsumerLike).assignment();
+    } catch {
+      return; // not connected (any more)
+    }
+    const present = new Set<string>();
+    const added: { topic: string; partition: number; generation: number }[] = [];
+    for (const { topic, partition } of current) {
+      present.add(partitionKeyOf(topic, partition));
+      if (this.tracker.generation(topic, partition) === undefined)
+        added.push({ topic, partition, generation: this.assign(topic, partition) });
+    }
+    for (const { topic, partition } of this.tracker.assigned()) {
+      if (!present.has(partitionKeyOf(topic, partition))) this.revoke(topic, partition);
+    }
+    this.startRestores(added);
+    if (this.phase === 'running' && (current.length > 0 || joined(this.consumer))) this.setStatus('consuming');
+  }
+
+  /** One partition is no longer ours (confluent): fences it. */
+  private revoke(topic: string, partition: number): void {
+    const generation = this.tracker.generation(topic, partition);
+    if (generation !== undefined) this.commits.forget(generation);
+    const partitionKey = partitionKeyOf(topic, partition);
+    this.tracker.revoke(topic, partition);
+    this.signals.revoke(topic, partition);
+    this.seeks.forget(partitionKey);
+    this.restores.delete(partitionKey);
+  }
+
+  /**
+   * With `recordFinished`: reads the committed offsets and metadata of newly assigned partitions (one
+   * call for all of them) and marks the finished offsets the metadata records, before their first batch
+   * is passed on. A failed read marks nothing (those messages are handled again: duplicates, not a loss).
+   */
+  private startRestores(partitions: readonly { topic: string; partition: number; generation: number }[]): void {
+    const read = this.config.readCommitted;
+    if (read === undefined || partitions.length === 0) return;
+    const committed = Promise.resolve().then(() => read(partitions.map(({ topic, partition }) => ({ topic, partition }))));
+    for (const { topic, partition, generation } of partitions) {
+      const partitionKey = partitionKeyOf(topic, partition);
+      const restore: Promise<void> = committed
+        .then(
+          (offsets) => {
+            if (this.tracker.generation(topic, partition) !== generation) return;
+            const entry = offsets.find((o) => o.topic === topic && o.partition === partition);
+            const offset = entry === undefined ? NaN : Number(entry.offset);
+            if (Number.isSafeInteger(offset) && offset >= 0)
+              this.tracker.markFinished(topic, partition, decodeFinished(entry!.metadata, offset));
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          if (this.restores.get(partitionKey) === restore) this.restores.delete(partitionKey);
+        });
+      this.restores.set(partitionKey, restore);
+    }
   }
 
   private onRebalancing(): void {
@@ -239,7 +348,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
     if (this.phase === 'running') this.setStatus('rebalancing');
   }
 
-  private onCrash(event: ConsumerCrashEvent): void {
+  private onCrash(event: KafkaConsumerEventLike): void {
     if (this.phase === 'closing' || this.phase === 'closed') return;
     this.fence(false);
     if (event.payload.restart) {
@@ -269,7 +378,6 @@ export class KafkaRun<K> implements SettlingHost<K> {
    * partitions; a commit sent now still carries the current generation).
    */
   private fence(commit: boolean): void {
-    const points = commit ? this.tracker.committable() : [];
     // A seek we issued that kafkajs has not applied yet survives a re-join and would be applied to a
     // later assignment of the partition, skipping messages whose handling was fenced. Replace it with
     // a seek to the commit offset (everything below it is handled).
@@ -277,8 +385,11 @@ export class KafkaRun<K> implements SettlingHost<K> {
       const offset = this.tracker.watermark(topic, partition);
       if (offset !== undefined) this.trySeek(topic, partition, offset);
     }
+    const points = commit ? this.commits.points() : [];
     this.tracker.revokeAll();
     this.signals.revokeAll();
+    this.commits.forgetAll();
+    this.restores.clear();
     for (const timer of this.nakTimers) timer.unsubscribe();
     this.nakTimers.clear();
     if (points.length > 0) this.commits.send(points, 'rebalance').then(undefined, () => undefined);
@@ -343,6 +454,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
 
   private onCommitTick(): void {
     if (this.phase !== 'running' && this.phase !== 'draining') return;
+    if (this.confluent) this.syncAssignment(); // commit no partition the client gave away
     this.commits.tick();
   }
 
@@ -393,7 +505,10 @@ export class KafkaRun<K> implements SettlingHost<K> {
     await this.runPromise;
     let stopped: Promise<void>;
     try {
-      stopped = Promise.resolve(this.consumer.stop());
+      // the confluent client has no stop(): its run ends with disconnect()
+      stopped = Promise.resolve(
+        this.confluent ? (this.consumer as ConfluentConsumerLike).disconnect() : (this.consumer as KafkajsConsumerLike).stop(),
+      );
     } catch (stopError) {
       stopped = Promise.reject(stopError);
     }
@@ -456,4 +571,14 @@ export class KafkaRun<K> implements SettlingHost<K> {
 function isKafkaError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return typeof name === 'string' && name.startsWith('KafkaJS');
+}
+
+/** Whether a confluent consumer joined its group (an empty assignment is still "consuming"). */
+function joined(consumer: KafkaConsumerLike): boolean {
+  try {
+    const protocol = (consumer as { rebalanceProtocol?: () => unknown }).rebalanceProtocol?.();
+    return typeof protocol === 'string' && protocol !== 'NONE';
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import type { EachBatchPayload } from 'kafkajs';
+import type { KafkaBatchPayloadLike as EachBatchPayload } from './client.js';
 
 interface Parked {
   payload: EachBatchPayload;
@@ -45,9 +45,15 @@ export class ParkedBatches {
       } catch (error) {
         beat = Promise.reject(error);
       }
-      beat.then(undefined, (error: unknown) => {
-        if (this.parked.delete(parked)) parked.fail(error);
-      });
+      beat.then(
+        () => {
+          // the batch went stale while held (a seek; with confluent, max.poll.interval.ms ran out): let it go
+          if (parked.payload.isStale() && this.parked.delete(parked)) parked.wake();
+        },
+        (error: unknown) => {
+          if (this.parked.delete(parked)) parked.fail(error);
+        },
+      );
     }
   }
 }

@@ -21,6 +21,13 @@ export class PartitionSignals {
     return this.controllers.get(partitionKey)!.controller.signal;
   }
 
+  /** One partition is revoked: aborts its handlers and forgets it. */
+  revoke(topic: string, partition: number): void {
+    const partitionKey = partitionKeyOf(topic, partition);
+    this.controllers.get(partitionKey)?.controller.abort(revoked(topic, partition));
+    this.controllers.delete(partitionKey);
+  }
+
   /** Every partition is revoked: aborts all handlers and forgets the partitions. */
   revokeAll(): void {
     for (const { topic, partition, controller } of this.controllers.values()) controller.abort(revoked(topic, partition));

@@ -29,6 +29,11 @@ export class PendingSeeks {
     this.seeks.delete(partitionKey);
   }
 
+  /** Forgets the partition's pending seek (the partition was revoked). */
+  forget(partitionKey: string): void {
+    this.seeks.delete(partitionKey);
+  }
+
   /** Forgets every pending seek and returns them. */
   takeAll(): Seek[] {
     const seeks = [...this.seeks.values()];

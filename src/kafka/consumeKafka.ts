@@ -1,10 +1,12 @@
 import { Observable } from 'rxjs';
 import { KafkaRun } from './KafkaRun.js';
 import { readConsumeKafkaOptions } from './options.js';
-import type { ConsumeKafkaOptions, KafkaConsumerLike, KafkaKey, KafkaSettlement } from './types.js';
+import type { KafkaConsumerLike } from './client.js';
+import type { ConsumeKafkaOptions, KafkaKey, KafkaSettlement } from './types.js';
 
 /**
- * Consumes Kafka topics through a kafkajs consumer with a handler per message: in parallel across
+ * Consumes Kafka topics through a kafkajs consumer, or a consumer of \@confluentinc/kafka-javascript's
+ * KafkaJS-compatible API, with a handler per message: in parallel across
  * keys, in order within a key (inside each partition), with the commit offset of each partition kept
  * at the highest offset below which every message is settled.
  *
@@ -20,9 +22,11 @@ import type { ConsumeKafkaOptions, KafkaConsumerLike, KafkaKey, KafkaSettlement 
  *   handled), at most `perKey` per key run at once; a key's deliveries start in offset order. The
  *   lanes are per topic-partition: a key's messages are all in one partition when the producer keys
  *   them, so this is the key's order.
- * - **Flow control.** While the pipeline is full the adapter holds kafkajs's `eachBatch` call (sending
- *   the group heartbeat), so kafkajs fetches nothing more and exactly `parallelism` messages are held;
- *   reading resumes when a slot frees.
+ * - **Flow control.** While the pipeline is full the adapter holds the client's `eachBatch` call
+ *   (sending kafkajs's group heartbeat; librdkafka heartbeats on its own), so the client hands over
+ *   nothing more and exactly `parallelism` messages are held; reading resumes when a slot frees. With the
+ *   confluent client, `max.poll.interval.ms` bounds how long a batch may be held: keep it above the
+ *   slowest handler.
  * - **Settling.** A message is settled only after its handler finished: with the outcome the handler
  *   returned (`undefined` = `'ack'`), or by `onError` (default `{ nak: 1000 }`). Each settled delivery
  *   is emitted as a {@link KafkaSettlement}, as it settles.
@@ -34,17 +38,22 @@ import type { ConsumeKafkaOptions, KafkaConsumerLike, KafkaKey, KafkaSettlement 
  *   partition back; messages after it that were settled meanwhile are not handled again. A nak'd
  *   message gives up its place in its key's order: the key's next message starts at once. Retry inside
  *   the handler when the order must hold.
- * - **Term** runs `deadLetter` (if set) in the message's lane, then counts the message as settled.
+ * - **Term** writes the dead letter (if `deadLetter` is set: a `{ producer, topic }` dead-letter topic,
+ *   with headers naming the origin, the attempts and the error, or a function) in the message's lane, then
+ *   counts the message as settled. `maxAttempts` turns a message's last allowed nak into a term.
+ * - **`recordFinished`** writes the finished offsets above each commit offset into the commit metadata
+ *   (bounded to 4000 characters) and skips them when a partition is assigned again.
  * - **`onError: 'fail'`** leaves the message unsettled (the commit offset stays below it), aborts
  *   the other handlers (`context.signal`), commits what was settled, stops the consumer and errors the
  *   output.
- * - **Rebalance.** When the group starts rebalancing, the commit offsets are committed and every
- *   partition is fenced: outcomes of handlers still running no longer count (their `signal` aborts; they
+ * - **Rebalance.** When the group starts rebalancing (kafkajs), the commit offsets are committed and every
+ *   partition is fenced (the confluent client reports no rebalance: its assignment is read back before each
+ *   batch and commit, and partitions gone from it are fenced): outcomes of handlers still running no longer count (their `signal` aborts; they
  *   are emitted with `fenced: true`), and those messages are delivered again from the committed offset
  *   to the partition's new owner.
  * - **Drain.** On `stop`: no new deliveries, running handlers finish and settle, the commit offsets are
- *   committed, the consumer is stopped (`consumer.stop()`), then the output completes; the status
- *   becomes `'drained'`.
+ *   committed, the consumer is stopped (kafkajs: `consumer.stop()`; confluent: `consumer.disconnect()`),
+ *   then the output completes; the status becomes `'drained'`.
  * - **Teardown.** Unsubscribing aborts running handlers, commits what was settled (best effort) and
  *   stops the consumer.
  *
@@ -61,15 +70,18 @@ import type { ConsumeKafkaOptions, KafkaConsumerLike, KafkaKey, KafkaSettlement 
  * consumeKafka(consumer, {
  *   parallelism: 64,
  *   handler: async (d, { signal }) => { await bill(JSON.parse(d.message.value!.toString()), { signal }); },
- *   onError: (error, d) => (d.attempt < 5 ? { nak: 1000 } : 'term'),
- *   deadLetter: (d, error) => producer.send({ topic: 'orders.dlq', messages: [d.message] }),
+ *   onError: { nak: 1000 },
+ *   maxAttempts: 5,
+ *   deadLetter: { producer, topic: 'orders.dlq' },
  *   stop: stop.signal,
  *   onStatus: (s) => health.set(s === 'consuming'),
  * }).subscribe({ complete: () => consumer.disconnect() });
  * ```
- * @param consumer - a kafkajs consumer, connected and subscribed, not yet running.
+ * @param consumer - a kafkajs consumer, or a confluent KafkaJS-API consumer created with
+ *   `kafkaJS: { autoCommit: false }`; connected and subscribed, not yet running.
  * @param options - `parallelism`, `handler`, and optionally `perKey`, `key`, `onError`, `deadLetter`,
- *   `stop`, `onStatus`, `onCommit`, `commitInterval`, `heartbeatInterval`, `scheduler`; validated when called.
+ *   `maxAttempts`, `recordFinished`, `readCommitted`, `stop`, `onStatus`, `onCommit`, `commitInterval`,
+ *   `heartbeatInterval`, `scheduler`; validated when called.
  * @returns an Observable of one {@link KafkaSettlement} per handled message; subscribing runs the
  *   consumer; it completes after a drain.
  * @public

@@ -1,12 +1,30 @@
-// rxjs-lanes/kafka: the kafkajs adapter and the commit tracker. Type-only imports of kafkajs (an optional
-// peer dependency): this entry loads no kafkajs code at runtime; it drives the consumer you pass in.
+// rxjs-lanes/kafka: the Kafka adapter (kafkajs, or @confluentinc/kafka-javascript's KafkaJS API) and the
+// commit tracker. No client library is imported, not even for types: the client shapes are our own
+// (./client.ts), so this entry compiles and loads without kafkajs; it drives the consumer you pass in.
 export { consumeKafka } from './consumeKafka.js';
+export { committedFromAdmin } from './committedFromAdmin.js';
+export type { KafkaAdminLike } from './committedFromAdmin.js';
+export type {
+  ConfluentConsumerLike,
+  KafkaBatchLike,
+  KafkaBatchPayloadLike,
+  KafkaCommittedOffset,
+  KafkaConsumerCommon,
+  KafkaConsumerEventLike,
+  KafkaConsumerLike,
+  KafkaHeaders,
+  KafkajsConsumerLike,
+  KafkaMessageLike,
+  KafkaOffsetCommit,
+  KafkaProducerLike,
+  KafkaRunConfigLike,
+} from './client.js';
 export type {
   ConsumeKafkaOptions,
   KafkaCommit,
   KafkaCommitReason,
-  KafkaConsumerLike,
   KafkaConsumerStatus,
+  KafkaDeadLetterTopic,
   KafkaDelivery,
   KafkaFailurePolicy,
   KafkaHandler,

@@ -3,10 +3,10 @@ import { checkParallelismAndPerKey } from '../broker/checkPerKey.js';
 import { checkFailurePolicy, type Outcome } from '../broker/Outcome.js';
 import { checkStopSignal, type StopSignal } from '../broker/StopSignal.js';
 import { checkFunction, checkKnownOptions, checkOptions, checkScheduler, describeValue, type KnownOptions } from '../internal/validate.js';
+import { isConfluentConsumer, type KafkaCommittedOffset, type KafkaConsumerLike, type KafkaProducerLike } from './client.js';
 import type {
   ConsumeKafkaOptions,
   KafkaCommit,
-  KafkaConsumerLike,
   KafkaConsumerStatus,
   KafkaDelivery,
   KafkaFailurePolicy,
@@ -25,6 +25,9 @@ const CONSUME_KAFKA_OPTIONS = {
   handler: true,
   onError: true,
   deadLetter: true,
+  maxAttempts: true,
+  recordFinished: true,
+  readCommitted: true,
   stop: true,
   onStatus: true,
   onCommit: true,
@@ -41,6 +44,9 @@ export interface KafkaRunConfig<K> {
   handler: KafkaHandler<K>;
   onError: KafkaFailurePolicy;
   deadLetter: ((delivery: KafkaDelivery, error: unknown) => ObservableInput<unknown> | void) | undefined;
+  maxAttempts: number;
+  /** Set with `recordFinished`: reads committed offsets and their metadata. */
+  readCommitted: ((partitions: readonly { topic: string; partition: number }[]) => Promise<readonly KafkaCommittedOffset[]>) | undefined;
   stop: StopSignal | undefined;
   onStatus: ((status: KafkaConsumerStatus) => void) | undefined;
   onCommit: ((commit: KafkaCommit) => void) | undefined;
@@ -73,6 +79,9 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
     handler,
     onError = DEFAULT_FAILURE,
     deadLetter,
+    maxAttempts = Infinity,
+    recordFinished = false,
+    readCommitted,
     stop,
     onStatus,
     onCommit,
@@ -84,7 +93,26 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
   checkFunction(OPERATOR, 'key', key);
   checkFunction(OPERATOR, 'handler', handler);
   checkFailurePolicy(OPERATOR, onError);
-  if (deadLetter !== undefined) checkFunction(OPERATOR, 'deadLetter', deadLetter);
+  const deadLetterFn = readDeadLetter(deadLetter);
+  if (typeof maxAttempts !== 'number') throw new TypeError(`${OPERATOR}: maxAttempts must be a number, got ${describeValue(maxAttempts)}`);
+  if (!(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1))) {
+    throw new RangeError(`${OPERATOR}: maxAttempts must be an integer ≥ 1 or Infinity, got ${describeValue(maxAttempts)}`);
+  }
+  if (typeof recordFinished !== 'boolean') {
+    throw new TypeError(`${OPERATOR}: recordFinished must be a boolean, got ${describeValue(recordFinished)}`);
+  }
+  if (readCommitted !== undefined) checkFunction(OPERATOR, 'readCommitted', readCommitted);
+  let reader: KafkaRunConfig<K>['readCommitted'];
+  if (recordFinished) {
+    if (readCommitted !== undefined) reader = readCommitted;
+    else if (isConfluentConsumer(consumer))
+      reader = (partitions) => consumer.committed(partitions.map(({ topic, partition }) => ({ topic, partition })));
+    else {
+      throw new TypeError(
+        `${OPERATOR}: recordFinished needs readCommitted for a consumer without committed() (kafkajs): pass e.g. readCommitted: committedFromAdmin(admin, groupId)`,
+      );
+    }
+  }
   checkStopSignal(OPERATOR, stop);
   if (onStatus !== undefined) checkFunction(OPERATOR, 'onStatus', onStatus);
   if (onCommit !== undefined) checkFunction(OPERATOR, 'onCommit', onCommit);
@@ -97,7 +125,9 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
     key,
     handler,
     onError,
-    deadLetter,
+    deadLetter: deadLetterFn,
+    maxAttempts,
+    readCommitted: reader,
     stop,
     onStatus,
     onCommit,
@@ -107,18 +137,82 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
   };
 }
 
+/** The longest `dead-letter-error` header written. */
+const MAX_ERROR_HEADER = 1000;
+
+/** Checks `deadLetter` and turns a {@link KafkaDeadLetterTopic} into the function producing to it. */
+function readDeadLetter(deadLetter: unknown): KafkaRunConfig<never>['deadLetter'] {
+  if (deadLetter === undefined || typeof deadLetter === 'function') return deadLetter as KafkaRunConfig<never>['deadLetter'];
+  const d = deadLetter as { producer?: { send?: unknown }; topic?: unknown } | null;
+  if (typeof d !== 'object' || d === null) {
+    throw new TypeError(`${OPERATOR}: deadLetter must be a function or { producer, topic }, got ${describeValue(deadLetter)}`);
+  }
+  checkKnownOptions(`${OPERATOR}: deadLetter`, d, { producer: true, topic: true });
+  if (typeof d.producer !== 'object' || d.producer === null || typeof d.producer.send !== 'function') {
+    throw new TypeError(`${OPERATOR}: deadLetter.producer must be a producer (with send()), got ${describeValue(d.producer)}`);
+  }
+  if (typeof d.topic !== 'string' || d.topic.length === 0) {
+    throw new TypeError(`${OPERATOR}: deadLetter.topic must be a non-empty string, got ${describeValue(d.topic)}`);
+  }
+  const producer = d.producer as KafkaProducerLike;
+  const topic = d.topic;
+  return (delivery, error) => {
+    const { message } = delivery;
+    const headers = { ...message.headers } as Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+    headers['dead-letter-topic'] = delivery.topic;
+    headers['dead-letter-partition'] = String(delivery.partition);
+    headers['dead-letter-offset'] = message.offset;
+    headers['dead-letter-attempts'] = String(delivery.attempt);
+    if (error !== undefined) headers['dead-letter-error'] = describeError(error).slice(0, MAX_ERROR_HEADER);
+    return producer.send({ topic, messages: [{ key: message.key, value: message.value, headers }] });
+  };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  try {
+    return typeof error === 'string' ? error : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}
+
 function checkConsumer(consumer: unknown): void {
-  const c = consumer as Partial<Record<keyof KafkaConsumerLike, unknown>> | null;
-  const ok =
-    typeof c === 'object' &&
-    c !== null &&
-    ['run', 'stop', 'seek', 'commitOffsets', 'on'].every((name) => typeof c[name as keyof KafkaConsumerLike] === 'function') &&
-    typeof c.events === 'object' &&
-    c.events !== null;
+  const c = consumer as Record<string, unknown> | null;
+  const has = (...names: string[]) => names.every((name) => typeof c![name] === 'function');
+  let ok = typeof c === 'object' && c !== null && has('run', 'seek', 'commitOffsets');
+  if (ok) {
+    // the confluent consumer's `events` getter throws: only read it of a kafkajs-like consumer
+    ok =
+      typeof c!.assignment === 'function'
+        ? has('disconnect', 'committed')
+        : has('stop', 'on') && typeof c!.events === 'object' && c!.events !== null;
+  }
+  if (ok && typeof c!.assignment === 'function' && autoCommits(c!)) {
+    throw new TypeError(
+      `${OPERATOR}: the consumer commits offsets on its own (enable.auto.commit), past messages not handled yet: create it with kafkaJS: { autoCommit: false }`,
+    );
+  }
   if (!ok) {
     throw new TypeError(
-      `${OPERATOR}: consumer must be a kafkajs Consumer (run, stop, seek, commitOffsets, on, events), got ${describeValue(consumer)}`,
+      `${OPERATOR}: consumer must be a kafkajs Consumer (run, stop, seek, commitOffsets, on, events) or an @confluentinc/kafka-javascript KafkaJS Consumer (run, seek, commitOffsets, assignment, committed, disconnect), got ${describeValue(consumer)}`,
     );
+  }
+}
+
+/**
+ * Whether a confluent consumer auto-commits (its default). Read from its librdkafka configuration,
+ * which the client keeps on its internal client; when that is not readable, nothing is assumed.
+ */
+function autoCommits(consumer: Record<string, unknown>): boolean {
+  try {
+    const internal = (consumer._getInternalClient as (() => { globalConfig?: Record<string, unknown> } | null) | undefined)?.call(consumer);
+    const config = internal?.globalConfig;
+    if (typeof config !== 'object' || config === null) return false;
+    const value = config['enable.auto.commit'];
+    return value !== false && value !== 'false';
+  } catch {
+    return false;
   }
 }
 

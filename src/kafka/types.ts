@@ -1,16 +1,9 @@
-// The public types of rxjs-lanes/kafka (besides the outcome, the commit tracker's and the stop signal,
-// which live with their own code). Type-only imports of kafkajs: no kafkajs code is loaded at runtime.
-import type { Consumer, KafkaMessage } from 'kafkajs';
+// The public types of rxjs-lanes/kafka (besides the outcome, the commit tracker's, the stop signal and
+// the client shapes of ./client.ts, which live with their own code). No client library is imported.
 import { type Observable, type ObservableInput, type SchedulerLike } from 'rxjs'; // (not `import type`: keeps the API report's imports as they were)
 import type { StopSignal } from '../broker/StopSignal.js';
 import type { Outcome } from '../broker/Outcome.js';
-
-/**
- * The part of a kafkajs `Consumer` the adapter drives. A kafkajs 2.x consumer satisfies it: create it,
- * `connect()` and `subscribe()` it, and hand it over before calling `run()` — the adapter calls `run()`.
- * @public
- */
-export type KafkaConsumerLike = Pick<Consumer, 'run' | 'stop' | 'seek' | 'commitOffsets' | 'on' | 'events'>;
+import type { KafkaCommittedOffset, KafkaMessageLike, KafkaOffsetCommit, KafkaProducerLike } from './client.js';
 
 /**
  * One delivery of a Kafka message to a handler.
@@ -21,8 +14,8 @@ export interface KafkaDelivery {
   readonly topic: string;
   /** The message's partition. */
   readonly partition: number;
-  /** The kafkajs message: `key`, `value`, `headers`, `offset` (a string), `timestamp`. */
-  readonly message: KafkaMessage;
+  /** The client's message: `key`, `value`, `headers`, `offset` (a string), `timestamp`. */
+  readonly message: KafkaMessageLike;
   /**
    * 1 on the first delivery, 2 after one nak, and so on. Counted in memory per assignment: it starts
    * again at 1 after a rebalance or a restart.
@@ -83,8 +76,9 @@ export interface KafkaSettlement<K> {
   /** The handler's error when the outcome came from the failure policy; otherwise `undefined`. */
   readonly error: unknown;
   /**
-   * `true` when the partition was revoked while the handler ran: the outcome was not recorded, and the
-   * message will be delivered again — from the partition's last committed offset, to whichever
+   * `true` when the partition was revoked while the handler ran (or before it started: then the handler
+   * was not called, and the outcome is `'nak'`): the outcome was not recorded, and the message will be
+   * delivered again — from the partition's last committed offset, to whichever
    * process owns the partition now (possibly this one).
    */
   readonly fenced: boolean;
@@ -120,8 +114,8 @@ export type KafkaCommitReason = 'interval' | 'rebalance' | 'drain' | 'shutdown';
 export interface KafkaCommit {
   /** Why it was committed. */
   readonly reason: KafkaCommitReason;
-  /** What was committed: per partition, the next offset to read. */
-  readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: string }[];
+  /** What was committed: per partition, the next offset to read (and, with `recordFinished`, the metadata). */
+  readonly offsets: readonly KafkaOffsetCommit[];
   /** Set when the commit failed; the same offsets (or later ones) are committed on the next occasion. */
   readonly error?: unknown;
 }
@@ -149,11 +143,40 @@ export interface ConsumeKafkaOptions<K extends KafkaKey = string | null> {
   /** The failure policy. Default `{ nak: 1000 }`: deliver again after one second. */
   onError?: KafkaFailurePolicy;
   /**
-   * Runs for every `'term'` outcome before the message counts as settled, in the message's lane (e.g.
-   * produce it to a dead-letter topic). If it fails, the output fails and the message stays
+   * Where `'term'`ed messages go, before they count as settled, in the message's lane: a
+   * {@link KafkaDeadLetterTopic} (the adapter produces the message there with headers saying where it
+   * came from and why), or a function doing it. If it fails, the output fails and the message stays
    * uncommitted. Without it, `'term'` just skips the message (it is still emitted as a settlement).
    */
-  deadLetter?: (delivery: KafkaDelivery, error: unknown) => ObservableInput<unknown> | void;
+  deadLetter?: KafkaDeadLetterTopic | ((delivery: KafkaDelivery, error: unknown) => ObservableInput<unknown> | void);
+  /**
+   * Most deliveries of one message: one that would be nak'd on its `maxAttempts`-th delivery is
+   * terminated instead (`'term'`, so dead-lettered when `deadLetter` is set), and its key moves on.
+   * Attempts are counted in memory per assignment (see {@link KafkaDelivery.attempt}). An integer ≥ 1,
+   * or `Infinity` (the default: no limit).
+   */
+  maxAttempts?: number;
+  /**
+   * Records, in each commit's metadata, which messages above the commit offset are already finished, and
+   * skips them when the partition is assigned again — to this process or another one, after a rebalance
+   * or a crash — instead of handling them a second time. Default `false`.
+   *
+   * @remarks
+   * The encoding is bounded (at most 4000 characters, below Kafka's default `offset.metadata.max.bytes`
+   * of 4096): when the finished messages are too scattered, the lowest ranges are kept and the rest are
+   * handled again (duplicates, never a loss). Metadata that the adapter did not write, or that was
+   * written for another commit offset, is ignored. Reading it back needs `readCommitted`, or a consumer
+   * with `committed()` (the confluent client).
+   */
+  recordFinished?: boolean;
+  /**
+   * Reads the group's committed offsets with their metadata, for `recordFinished`. Default: the
+   * consumer's own `committed()` (the confluent client); kafkajs has none, so pass e.g.
+   * `committedFromAdmin(admin, groupId)` (a kafkajs admin's `fetchOffsets`).
+   */
+  readCommitted?: (
+    partitions: readonly { readonly topic: string; readonly partition: number }[],
+  ) => Promise<readonly KafkaCommittedOffset[]>;
   /** Starts a graceful drain (see {@link StopSignal}). */
   stop?: StopSignal;
   /** Receives every {@link KafkaConsumerStatus} change. A throwing callback fails the output. */
@@ -163,11 +186,26 @@ export interface ConsumeKafkaOptions<K extends KafkaKey = string | null> {
   /** How often the commit offsets are committed, in ms. Default 5000. A finite number \> 0. */
   commitInterval?: number;
   /**
-   * While the pipeline is full the adapter holds kafkajs's `eachBatch` call and sends the group
-   * heartbeat this often, in ms (kafkajs sends at most one per its own `heartbeatInterval`). Default
+   * While the pipeline is full the adapter holds the client's `eachBatch` call and sends the group
+   * heartbeat this often, in ms (kafkajs sends at most one per its own `heartbeatInterval`; the confluent
+   * client heartbeats on its own, and this only checks whether the held batch went stale). Default
    * 1000. A finite number \> 0.
    */
   heartbeatInterval?: number;
   /** Timers (commit interval, nak delays, heartbeats). Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
+}
+
+/**
+ * A dead-letter topic for {@link ConsumeKafkaOptions.deadLetter}. A `'term'`ed message is produced to it
+ * with its key, value and headers, plus the headers `dead-letter-topic`, `dead-letter-partition`,
+ * `dead-letter-offset`, `dead-letter-attempts` and (when a handler failed) `dead-letter-error` (the
+ * error's name and message, at most 1000 characters). Only after the send succeeded is the message settled.
+ * @public
+ */
+export interface KafkaDeadLetterTopic {
+  /** A connected producer (kafkajs's or the confluent client's). */
+  readonly producer: KafkaProducerLike;
+  /** The dead-letter topic. */
+  readonly topic: string;
 }

@@ -1,0 +1,164 @@
+/**
+ * A consumer group of several processes on the real broker: 3 members (groupWorker.ts) share a topic of
+ * 6 partitions; a burst over many keys is produced; while it is being consumed one member is SIGKILLed and
+ * a fourth one is added (two rebalances, one of them after a session timeout). Checked from the events the
+ * members wrote (one clock for all processes):
+ *
+ * - nothing is lost: every message was finished by some member;
+ * - no commit passed an unfinished message: every offset below a committed one was finished before the commit;
+ * - per-key order of first processing: each key's messages started for the first time in offset order;
+ * - duplicates (messages finished more than once: the killed member's uncommitted work, fenced work) are
+ *   counted and reported, without recordFinished and with it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { until } from '../../support/kafkaContract';
+import { kafkajsBed, type KafkaTestBed } from '../../support/kafkaTestBeds';
+
+jest.setTimeout(180_000);
+
+interface Event {
+  e: 'start' | 'done' | 'commit' | 'status';
+  p: number;
+  o: number;
+  k: string | null;
+  s?: string;
+  offsets?: [number, number][];
+  t: string;
+  w: number;
+}
+
+class Worker {
+  readonly events: Event[] = [];
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+  private stderr = '';
+  constructor(
+    readonly id: number,
+    env: Record<string, string>,
+  ) {
+    this.child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'groupWorker.ts')], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let partial = '';
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) if (line.startsWith('{')) this.events.push({ ...(JSON.parse(line) as Event), w: id });
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+  done(): number {
+    return this.events.filter((e) => e.e === 'done').length;
+  }
+  consuming(): boolean {
+    return this.events.some((e) => e.e === 'status' && e.s === 'consuming');
+  }
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+  get log(): string {
+    return this.stderr;
+  }
+}
+
+const PARTITIONS = 6;
+const MESSAGES = 6000;
+const KEYS = 600;
+
+describe.each([
+  ['kafkajs', false],
+  ['kafkajs', true],
+  ['confluent', false],
+  ['confluent', true],
+] as const)('a consumer group of processes (%s, recordFinished %s): 3 members, one SIGKILLed, one added', (client, recordFinished) => {
+  let bed: KafkaTestBed;
+  const workers: Worker[] = [];
+  beforeAll(async () => {
+    bed = await kafkajsBed(); // topics, producing and reading offsets (the members use their own client)
+  });
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await bed?.close();
+  });
+
+  it('loses nothing, commits behind unfinished work, keeps per-key first-processing order, and reports its duplicates', async () => {
+    const topic = await bed.topic(PARTITIONS);
+    const group = `group-${client}-${recordFinished}-${Date.now().toString(36)}`;
+    const env = { TOPIC: topic, GROUP: group, CLIENT: client, RECORD_FINISHED: recordFinished ? '1' : '0', HANDLER_MS: '3' };
+    for (let i = 1; i <= 3; i++) workers.push(new Worker(i, env));
+    await until(() => workers.every((w) => w.consuming()), 'three members consuming', 60_000);
+    await bed.produce(
+      topic,
+      Array.from({ length: MESSAGES }, (_, i) => ({ key: `key-${i % KEYS}`, value: `v${i}` })),
+    );
+    const finished = () => new Set(workers.flatMap((w) => w.events.filter((e) => e.e === 'done').map((e) => `${e.p}@${e.o}`))).size;
+    await until(() => finished() >= MESSAGES * 0.2, '20% finished', 60_000);
+    workers[0].kill('SIGKILL');
+    expect(await workers[0].exited).toBeNull(); // killed by the signal
+    await until(() => finished() >= MESSAGES * 0.45, '45% finished', 90_000);
+    workers.push(new Worker(4, env));
+    await until(() => finished() === MESSAGES, 'every message finished', 120_000);
+    const end = await bed.endOffsets(topic);
+    await until(
+      async () => {
+        const committed = await bed.committed(group, topic);
+        return [...end].every(([p, o]) => committed.get(p)?.offset === o);
+      },
+      'everything committed',
+      60_000,
+    );
+    for (const w of workers.slice(1)) w.kill('SIGTERM'); // drain
+    const codes = await Promise.all(workers.slice(1).map((w) => w.exited));
+    expect({ codes, logs: codes.some((c) => c !== 0) ? workers.map((w) => w.log) : [] }).toEqual({ codes: [0, 0, 0], logs: [] });
+
+    const events = workers.flatMap((w) => w.events).sort((a, b) => (BigInt(a.t) < BigInt(b.t) ? -1 : BigInt(a.t) > BigInt(b.t) ? 1 : 0));
+    // nothing lost
+    const doneAt = new Map<string, bigint>(); // first finish
+    const doneCount = new Map<string, number>();
+    for (const e of events) {
+      if (e.e !== 'done') continue;
+      const id = `${e.p}@${e.o}`;
+      if (!doneAt.has(id)) doneAt.set(id, BigInt(e.t));
+      doneCount.set(id, (doneCount.get(id) ?? 0) + 1);
+    }
+    const missing: string[] = [];
+    for (const [p, o] of end) for (let i = 0; i < o; i++) if (!doneAt.has(`${p}@${i}`)) missing.push(`${p}@${i}`);
+    expect(missing).toEqual([]);
+    // no commit past an unfinished message
+    const violations: string[] = [];
+    for (const e of events) {
+      if (e.e !== 'commit') continue;
+      for (const [p, o] of e.offsets!) {
+        for (let i = 0; i < o; i++) {
+          const at = doneAt.get(`${p}@${i}`);
+          if (at === undefined || at > BigInt(e.t)) violations.push(`member ${e.w} committed ${p}@${o} before ${p}@${i} finished`);
+        }
+      }
+    }
+    expect(violations.slice(0, 5)).toEqual([]);
+    // per-key order of first processing
+    const firstStart = new Map<string, true>();
+    const lastFirstOffset = new Map<string, number>();
+    const outOfOrder: string[] = [];
+    for (const e of events) {
+      if (e.e !== 'start' || firstStart.has(`${e.p}@${e.o}`)) continue;
+      firstStart.set(`${e.p}@${e.o}`, true);
+      const previous = lastFirstOffset.get(e.k!);
+      if (previous !== undefined && previous > e.o) outOfOrder.push(`${e.k}: ${e.o} first started after ${previous}`);
+      lastFirstOffset.set(e.k!, e.o);
+    }
+    expect(outOfOrder.slice(0, 5)).toEqual([]);
+    // duplicates, reported
+    const duplicates = [...doneCount.values()].filter((n) => n > 1).length;
+    const extraRuns = [...doneCount.values()].reduce((sum, n) => sum + n - 1, 0);
+    const killedFinished = workers[0].done();
+    process.stdout.write(
+      `\n[group ${client}, recordFinished ${recordFinished}] ${MESSAGES} messages, ${PARTITIONS} partitions, ${KEYS} keys: ` +
+        `${duplicates} finished more than once (${extraRuns} extra runs; the killed member had finished ${killedFinished})\n`,
+    );
+  });
+});
