@@ -155,7 +155,22 @@ const bundle = (entry, out) => (dir) => {
 };
 
 project('bundler', {
+  types: ['@types/node@^20'],
   steps: [
+    [
+      'a browser app (no Node types) type-checks the main and jetstream entries',
+      (dir) => {
+        const output = (() => {
+          try {
+            return node(dir, tsc, '-p', 'tsconfig.browser.json', '--pretty', 'false');
+          } catch (error) {
+            return error.message;
+          }
+        })();
+        const errors = output.split('\n').filter((l) => /error TS\d+/.test(l));
+        if (errors.length) throw new Error(errors.join('\n'));
+      },
+    ],
     ['esbuild bundle', bundle('src/main.ts', 'out/main.js')],
     ['node out/main.js (the bundle)', runs('out/main.js')],
     ['esbuild bundle reaching the package by import and require', bundle('src/mixed.js', 'out/mixed.js')],

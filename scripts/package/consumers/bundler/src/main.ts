@@ -1,4 +1,5 @@
-// Bundler project (TypeScript `moduleResolution: bundler`, no Node types: a browser app), bundled by esbuild.
+// Bundler project (TypeScript `moduleResolution: bundler`), bundled by esbuild: a bundled service with Node types;
+// src/browser.ts is checked separately with no Node types (a browser app).
 import { smoke } from './smoke.js';
 
 smoke().then(
