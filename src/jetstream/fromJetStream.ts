@@ -64,10 +64,12 @@ export interface JetStreamDiagnostic {
 export interface FromJetStreamOptions {
   /**
    * Most messages this subscription has at once: delivered and not yet settled, plus asked for and not
-   * yet received. Capped by the consumer's `max_ack_pending`. Set it to the pipeline's bound (e.g.
-   * `mapAsyncPartitioned`'s `parallelism`). An integer ≥ 1.
+   * yet received. Capped by the consumer's `max_ack_pending`. An integer ≥ 1; default 100 (the prefetch
+   * of the client's own `consume()`). Set it to the pipeline's bound (e.g. `mapAsyncPartitioned`'s
+   * `parallelism`) to hold nothing beyond it, or to about twice that so that the next messages are
+   * already in memory when a slot frees (the fetch round trip is hidden; see the README's figures).
    */
-  window: number;
+  window?: number;
   /**
    * The valve of the operator(s) downstream: no new fetch while it is closed. Messages of fetches
    * already open still arrive (they are inside the window) and wait in the operator's queue.
@@ -156,6 +158,8 @@ const FROM_JETSTREAM_OPTIONS = {
   scheduler: true,
   group: true,
 } as const satisfies Record<keyof FromJetStreamOptions, true> & KnownOptions;
+/** The default `window`: the prefetch of the client's own `consume()`. */
+const DEFAULT_WINDOW = 100;
 /** Added to `ack_wait` when waiting for an earlier process's deliveries to come back. */
 const PENDING_MARGIN_MS = 500;
 const RETRY_FIRST_MS = 250;
@@ -187,7 +191,7 @@ interface Config {
  * ```
  *
  * @remarks
- * - **Bound.** At most `window` messages (capped by the consumer's `max_ack_pending`) are delivered
+ * - **Bound.** At most `window` messages (default 100, capped by the consumer's `max_ack_pending`) are delivered
  *   and not yet settled, plus asked for and not yet received. A pull request asks for free slots
  *   only, so a slow pipeline applies backpressure to the server instead of buffering; with `valve`
  *   set, no pull is sent while the operator downstream is full.
@@ -226,12 +230,12 @@ interface Config {
  *   .subscribe({ complete: () => nc.drain() });
  * ```
  * @param consumer - a durable pull consumer with `ack_policy: explicit` (`js.consumers.get(stream, name)`).
- * @param options - `window` and optionally `valve`, `stop`, `onStatus`, `onDiagnostic`,
- *   `awaitPending`, `expires`, `minPull`, `maxPull`, `scheduler`; validated when called.
+ * @param options - optionally `window`, `valve`, `stop`, `onStatus`, `onDiagnostic`, `awaitPending`,
+ *   `expires`, `minPull`, `maxPull`, `scheduler`, `group`; validated when called.
  * @returns a cold Observable of deliveries; each subscription consumes independently.
  * @public
  */
-export function fromJetStream(consumer: JetStreamPullConsumer, options: FromJetStreamOptions): Observable<JetStreamDelivery> {
+export function fromJetStream(consumer: JetStreamPullConsumer, options: FromJetStreamOptions = {}): Observable<JetStreamDelivery> {
   const config = readConfig(consumer, options);
   return new Observable<JetStreamDelivery>((subscriber) => {
     const session = new Session(consumer, config, subscriber);
@@ -248,7 +252,7 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
   checkOptions(OPERATOR, options);
   checkKnownOptions(OPERATOR, options, FROM_JETSTREAM_OPTIONS);
   const {
-    window,
+    window = DEFAULT_WINDOW,
     valve,
     stop,
     onStatus,
