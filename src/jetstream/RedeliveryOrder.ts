@@ -7,13 +7,13 @@ export interface Ordered {
  * Puts back in stream order the redeliveries a new owner of a pinned priority group receives first.
  *
  * Why (`loopAndGatherMsgs` in nats-server's `server/consumer.go`, the same in 2.11.0 and 2.15.3): while
- * the pin is held by a process that died, the dead owner's deliveries fall due and wait in the consumer's redelivery queue. Each time the delivery
- * loop wakes up (every standby's pull request wakes it) it takes the head of that queue, finds no request
- * it may deliver to (the standbys do not carry the pin) and appends the message back at the *tail*: the
- * queue rotates. When the pin moves, the new owner receives those redeliveries first (the server serves
- * its redelivery queue before any new message) but in rotated order — two messages of one key in it
- * arrive newest first. This structure holds them back and releases them sorted by stream sequence once
- * the batch is provably complete:
+ * the pin is held by a process that died, the dead owner's deliveries fall due and wait in the consumer's
+ * redelivery queue. Each time the delivery loop wakes up (every standby's pull request wakes it) it takes
+ * the head of that queue, finds no request it may deliver to (the standbys do not carry the pin) and
+ * appends the message back at the *tail*: the queue rotates. When the pin moves, the new owner receives
+ * those redeliveries first (the server serves its redelivery queue before any new message) but in rotated
+ * order — two messages of one key in it arrive newest first. This structure holds them back and releases
+ * them sorted by stream sequence once the batch is provably complete:
  *
  * - a first delivery (`deliveryCount` 1) arrives: the server sends none while redeliveries are queued;
  * - `limit` redeliveries are held: the consumer never has more than `max_ack_pending` deliveries pending;

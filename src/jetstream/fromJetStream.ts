@@ -191,8 +191,8 @@ interface Config {
  * ```
  *
  * @remarks
- * - **Bound.** At most `window` messages (default 100, capped by the consumer's `max_ack_pending`) are delivered
- *   and not yet settled, plus asked for and not yet received. A pull request asks for free slots
+ * - **Bound.** At most `window` messages (default 100, capped by the consumer's `max_ack_pending`) are
+ *   delivered and not yet settled, plus asked for and not yet received. A pull request asks for free slots
  *   only, so a slow pipeline applies backpressure to the server instead of buffering; with `valve`
  *   set, no pull is sent while the operator downstream is full.
  * - **Order.** Deliveries are emitted in the server's delivery order (the stream's order for new

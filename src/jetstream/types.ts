@@ -80,6 +80,7 @@ export interface JetStreamPullOptions {
  * @public
  */
 export interface JetStreamNotification {
+  /** What happened: `'heartbeat'`, `'discard'`, `'consumer_unpinned'`, … (the client's names). */
   readonly type: string;
   /** On a `'heartbeat'`: the consumer's last delivery sequence when the server sent it. */
   readonly lastConsumerSequence?: number;
