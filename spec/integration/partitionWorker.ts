@@ -4,9 +4,11 @@
  * which partition. Appends what it does to a shared log, one line per event, written synchronously with
  * O_APPEND so that the file's order is the order the events happened in across processes:
  *
- *   start <pid> <seq> <key> <n>    the handler started (n = the message's position among its key's)
- *   done <pid> <seq>               the handler finished
- *   ack <pid> <seq>                the ack is handed to the client (recorded below the adapter)
+ *   recv <pid> <seq> <key> <dc> <pin>   the client received the message (recorded below the adapter), with
+ *                                       its delivery count and the pin id the server stamped on it
+ *   start <pid> <seq> <key> <n>         the handler started (n = the message's position among its key's)
+ *   done <pid> <seq>                    the handler finished
+ *   ack <pid> <seq>                     the ack is handed to the client (recorded below the adapter)
  *
  * Configured by env: NATS_URL, STREAM, PARTITIONS, GROUP, LOG. SIGTERM drains gracefully; SIGKILL is the crash.
  */
@@ -25,12 +27,14 @@ const log = openSync(env('LOG'), 'a');
 const write = (line: string): void => void writeSync(log, `${line}\n`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Records each ack as it is handed to the client, below the adapter. */
-function recordAcks(consumer: Consumer): JetStreamPullConsumer {
+/** Records each message as the client hands it over and each ack as it is handed to the client, below the adapter. */
+function recordWire(consumer: Consumer): JetStreamPullConsumer {
   const wrap = (opts: unknown): never => {
     const options = { ...(opts as object) } as { callback?: (m: JsMsg) => void };
     const callback = options.callback!;
     options.callback = (m: JsMsg) => {
+      const key = m.subject.slice(m.subject.lastIndexOf('.') + 1);
+      write(`recv ${process.pid} ${m.seq} ${key} ${m.info.deliveryCount} ${m.headers?.get('Nats-Pin-Id') || '-'}`);
       const ack = m.ack.bind(m);
       m.ack = () => {
         write(`ack ${process.pid} ${m.seq}`);
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   write(`up ${process.pid}`);
   merge(
     ...consumers.map((consumer) =>
-      consumeJetStream(recordAcks(consumer), {
+      consumeJetStream(recordWire(consumer), {
         parallelism: 4,
         group,
         expires: 1000,

@@ -8,7 +8,9 @@
  *
  * Checked on the shared event log and the server's consumer state: nothing lost (every message handled
  * and, in the end, nothing pending), no ack before the handler finished, per-key order of first processing
- * across all processes, and the kills really moved partitions and left work to redeliver.
+ * across all processes, and the kills really moved partitions and left work to redeliver — which the
+ * server hands to the next owner out of stream order (see src/jetstream/RedeliveryOrder.ts; the suite
+ * checks it saw that happen below the adapter, and that the adapter put it back in order).
  * Every child and the server are stopped even when the test fails.
  */
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -74,15 +76,19 @@ const pinnedGroups = natsServerAtLeast(2, 11);
     pid: number;
     seq: number;
     key: string;
+    /** start: the message's position among its key's; recv: its delivery count. */
     n: number;
+    /** recv: the pin id. */
+    pin: string;
+    line: string;
   }
   const readLog = (file: string): Event[] =>
     readFileSync(file, 'utf8')
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => {
-        const [kind, pid, seq, key, n] = line.split(' ');
-        return { kind: kind!, pid: Number(pid), seq: Number(seq), key: key!, n: Number(n) };
+        const [kind, pid, seq, key, n, pin] = line.split(' ');
+        return { kind: kind!, pid: Number(pid), seq: Number(seq), key: key!, n: Number(n), pin: pin ?? '', line };
       });
 
   it('kills and restarts mid-run: nothing lost, no ack before done, per-key order of first processing across processes', async () => {
@@ -191,7 +197,33 @@ const pinnedGroups = natsServerAtLeast(2, 11);
       if (e.n !== expected) wrong.push(`${e.key}: #${e.n} (seq ${e.seq}, pid ${e.pid}) first started before #${expected}`);
       next.set(e.key, e.n + 1);
     }
+    if (wrong.length > 0) {
+      // What the server handed to whom, for the first violated key (recv lines are below the adapter).
+      const key = wrong[0]!.split(':')[0]!;
+      console.error(
+        `per-key order violated; ${key}'s events:\n` +
+          events
+            .filter((e) => e.key === key && (e.kind === 'recv' || e.kind === 'start'))
+            .map((e) => e.line)
+            .join('\n'),
+      );
+    }
     expect(wrong.slice(0, 5)).toEqual([]);
+    // The handovers were out of order on the wire: the server handed a dead owner's pending deliveries to the
+    // next owner in rotated order (see src/jetstream/RedeliveryOrder.ts) — the adapter put them back in order.
+    const leadingRedeliveries = new Map<string, number[]>(); // pid + pin → the redeliveries it received first
+    const pastLead = new Set<string>();
+    for (const e of events) {
+      if (e.kind !== 'recv') continue;
+      const owner = `${e.pid} ${e.pin}`;
+      if (pastLead.has(owner)) continue;
+      if (e.n === 1) pastLead.add(owner);
+      else leadingRedeliveries.set(owner, [...(leadingRedeliveries.get(owner) ?? []), e.seq]);
+    }
+    const rotated = [...leadingRedeliveries.values()].filter((seqs) => seqs.some((seq, i) => i > 0 && seq < seqs[i - 1]!));
+    console.log(`scale-out: ${leadingRedeliveries.size} handovers with redeliveries, ${rotated.length} out of stream order on the wire`);
+    // Nearly every handover is rotated on 2.11–2.15; should a server stop rotating, this fails and says so.
+    expect(rotated.length).toBeGreaterThan(0);
     // The kills mattered: some messages were started again after a crash, and keys moved between processes.
     const starts = events.filter((e) => e.kind === 'start');
     expect(starts.length).toBeGreaterThan(MESSAGES);

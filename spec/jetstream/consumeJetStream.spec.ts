@@ -267,27 +267,34 @@ describe('consumeJetStream', () => {
     out.subscription.unsubscribe();
   });
 
-  it('property: every delivered message is settled exactly once, per key in delivery order, within the window', async () => {
+  it('property: every delivered message is settled exactly once, per key in delivery order, within the window (default 2 × parallelism), at most parallelism handled at once', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 2, max: 6 }),
+        fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
         fc.array(fc.record({ key: fc.integer({ min: 0, max: 3 }), fail: fc.boolean() }), { minLength: 1, maxLength: 40 }),
         fc.scheduler(),
-        async (parallelism, messages, s) => {
+        async (parallelism, extra, messages, s) => {
           const consumer = new FakeConsumer();
           const order = new Map<string, number[]>();
           let maxUnsettled = 0;
+          let running = 0;
+          let maxRunning = 0;
+          const window = extra === undefined ? undefined : parallelism + extra;
           const out = collect(
             consumeJetStream(consumer, {
               parallelism,
+              ...(window === undefined ? {} : { window }),
               onError: 'term',
               handler: (d) => {
                 maxUnsettled = Math.max(maxUnsettled, consumer.unsettled + consumer.outstanding);
+                maxRunning = Math.max(maxRunning, ++running);
                 const list = order.get(d.subject) ?? [];
                 list.push(d.seq);
                 order.set(d.subject, list);
                 const failing = messages[d.seq - 1]!.fail;
                 return s.schedule(Promise.resolve(), `handle ${d.seq}`).then(() => {
+                  running--;
                   if (failing) throw new Error('no');
                 });
               },
@@ -307,7 +314,8 @@ describe('consumeJetStream', () => {
           out.subscription.unsubscribe();
           expect(consumer.delivered.map((m) => m.log)).toEqual(messages.map((m) => [{ kind: m.fail ? 'term' : 'ack' }]));
           for (const seqs of order.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-          expect(maxUnsettled).toBeLessThanOrEqual(parallelism);
+          expect(maxUnsettled).toBeLessThanOrEqual(window ?? 2 * parallelism);
+          expect(maxRunning).toBeLessThanOrEqual(parallelism);
         },
       ),
       { numRuns: 40 },

@@ -3,7 +3,9 @@
  * `info()` returns the consumer's config and counters; `fetch({ max_messages, expires, callback })`
  * opens a pull request and resolves to its messages handle (`noIterator: true`, `closed()`, `close()`);
  * messages go to open requests in the order they were opened (FIFO), each request ends once it got
- * `max_messages` or when the test expires or fails it. Settle calls are recorded.
+ * `max_messages` or when the test expires or fails it. Settle calls are recorded. `consume()` (group mode)
+ * is one pull that never ends by itself, with `status()` notifications the test sends (`notify`), and
+ * every message stamped with the current `pin` (the `Nats-Pin-Id` header) when one is set.
  */
 import type { ConsumerInfo, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
@@ -33,6 +35,7 @@ export interface FakeMessages {
   close(): Promise<void | Error>;
   stop(err?: Error): void;
   [Symbol.asyncIterator](): AsyncIterator<JsMsg>;
+  status?(): AsyncIterable<{ type: string; lastConsumerSequence?: number }>;
 }
 
 export interface FakeOptions {
@@ -56,6 +59,26 @@ export class FakeConsumer {
   private nextSeq = 1;
   private deliverySeq = 0;
   fetchError: Error | undefined;
+  /** The pin id stamped on each delivery (`Nats-Pin-Id`), as a pinned-client server does; none when undefined. */
+  pin: string | undefined;
+  /** `false`: consume() returns a pull without status(). */
+  withStatus = true;
+  private readonly listeners: { push: (n: { type: string; lastConsumerSequence?: number }) => void; end: () => void }[] = [];
+
+  /** The consumer's last delivery sequence (what a server heartbeat reports). */
+  get lastDeliverySequence(): number {
+    return this.deliverySeq;
+  }
+
+  /** Sends a notification to every status() iterator (e.g. `{ type: 'heartbeat', lastConsumerSequence }`). */
+  notify(notification: { type: string; lastConsumerSequence?: number }): void {
+    for (const listener of this.listeners) listener.push(notification);
+  }
+
+  /** A server idle heartbeat reporting the current last delivery sequence. */
+  heartbeat(): void {
+    this.notify({ type: 'heartbeat', lastConsumerSequence: this.deliverySeq });
+  }
 
   constructor(readonly options: FakeOptions = {}) {}
 
@@ -96,7 +119,35 @@ export class FakeConsumer {
   consume(opts: { max_messages?: number; expires?: number; group?: string; callback?: (m: JsMsg) => void }): Promise<ConsumerMessages> {
     const { callback: _callback, ...rest } = opts;
     this.consumes.push(rest);
-    return this.fetch({ ...opts, max_messages: Infinity });
+    const opened = this.fetch({ ...opts, max_messages: Infinity });
+    if (!this.withStatus) return opened;
+    const pull = this.pulls.at(-1)!;
+    const queue: { type: string; lastConsumerSequence?: number }[] = [];
+    let wake: (() => void) | undefined;
+    const listener = {
+      push: (n: { type: string; lastConsumerSequence?: number }) => {
+        queue.push(n);
+        wake?.();
+      },
+      end: () => wake?.(),
+    };
+    this.listeners.push(listener);
+    void pull.handle.closed().then(() => {
+      this.listeners.splice(this.listeners.indexOf(listener), 1);
+      listener.end();
+    });
+    pull.handle.status = () => ({
+      [Symbol.asyncIterator]: () => ({
+        next: async (): Promise<IteratorResult<{ type: string; lastConsumerSequence?: number }>> => {
+          for (;;) {
+            if (queue.length > 0) return { value: queue.shift()!, done: false };
+            if (!pull.open) return { value: undefined, done: true };
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+        },
+      }),
+    });
+    return opened;
   }
 
   fetch(opts: { max_messages?: number; expires?: number; callback?: (m: JsMsg) => void }): Promise<ConsumerMessages> {
@@ -168,13 +219,21 @@ export class FakeConsumer {
     return sent;
   }
 
-  /** Redelivers message `seq` (delivery count + 1) to the first open request. */
-  redeliver(seq: number): boolean {
+  /**
+   * Redelivers message `seq` (delivery count + 1) to the first open request. A message this fake never
+   * delivered counts as delivered once elsewhere (to a previous owner), with subject `subject(seq)`.
+   */
+  redeliver(seq: number, subject: (seq: number) => string = (s) => `s.${s}`): boolean {
     const pull = this.openPulls[0];
     const previous = [...this.delivered].reverse().find((m) => m.seq === seq);
-    if (!pull || !previous) return false;
-    this.send(pull, seq, previous.subject, previous.delivery + 1);
+    if (!pull) return false;
+    this.send(pull, seq, previous?.subject ?? subject(seq), (previous?.delivery ?? 1) + 1);
     return true;
+  }
+
+  /** The next new message gets stream sequence `seq` (earlier ones went to someone else). */
+  skipTo(seq: number): void {
+    this.nextSeq = seq;
   }
 
   /** Ends request `id` the way a server's 408 does (no error). */
@@ -194,7 +253,7 @@ export class FakeConsumer {
       seq,
       subject,
       data: new TextEncoder().encode(JSON.stringify({ seq })),
-      headers: undefined,
+      headers: pinHeaders(this.pin),
       redelivered: delivery > 1,
       sid: 1,
       time: new Date(0),
@@ -232,6 +291,17 @@ export class FakeConsumer {
     else (pull as unknown as { push: (m: JsMsg) => void }).push(msg);
     if (pull.received >= pull.asked) pull.handle.stop();
   }
+}
+
+function pinHeaders(pin: string | undefined): unknown {
+  if (pin === undefined) return undefined;
+  const get = (name: string): string => (name === 'Nats-Pin-Id' ? pin : '');
+  return {
+    get,
+    has: (name: string) => get(name) !== '',
+    keys: () => ['Nats-Pin-Id'],
+    values: (name: string) => [get(name)].filter(Boolean),
+  };
 }
 
 /** Lets pending promise callbacks and microtasks run. */

@@ -30,7 +30,7 @@ describe('fromJetStream', () => {
       [{ window: 0 }, RangeError, /fromJetStream: window must be an integer ≥ 1, got 0/],
       [{ window: 1.5 }, RangeError, /window must be an integer ≥ 1, got 1.5/],
       [{ window: '4' }, TypeError, /window must be a number, got "4"/],
-      [{}, TypeError, /window must be a number, got undefined/],
+      [{ window: null }, TypeError, /window must be a number, got null/],
       [{ window: 4, expires: 999 }, RangeError, /expires must be an integer ≥ 1000 \(ms\), got 999/],
       [{ window: 4, minPull: 0 }, RangeError, /minPull must be an integer ≥ 1, got 0/],
       [{ window: 4, maxPull: Infinity }, RangeError, /maxPull must be an integer ≥ 1, got Infinity/],
@@ -50,6 +50,16 @@ describe('fromJetStream', () => {
       );
       expect(() => fromJetStream(null as never, { window: 1 })).toThrow(TypeError);
       expect(() => fromJetStream(c, null as never)).toThrow(/options must be an object, got null/);
+    });
+    it('window is optional: 100 by default (the client consume()’s prefetch), capped by max_ack_pending', async () => {
+      const wide = new FakeConsumer();
+      fromJetStream(wide).subscribe();
+      await settle();
+      expect(wide.pulls.map((p) => p.asked)).toEqual([100]);
+      const capped = new FakeConsumer({ maxAckPending: 40 });
+      fromJetStream(capped, {}).subscribe();
+      await settle();
+      expect(capped.pulls.map((p) => p.asked)).toEqual([40]);
     });
     it('does nothing until subscribed', async () => {
       const consumer = new FakeConsumer();

@@ -90,7 +90,13 @@ export interface ConsumeJetStreamOptions<K> extends Omit<FromJetStreamOptions, '
    * every half `ack_wait`, a number every that many ms. Default `false`.
    */
   keepAlive?: boolean | number;
-  /** Deliveries fetched ahead: at least `parallelism` (the default); more lets the next messages wait in memory. */
+  /**
+   * Most deliveries unsettled at once (fetched and not yet settled, plus asked for and not yet received),
+   * capped by the consumer's `max_ack_pending`. At least `parallelism`; default `2 × parallelism`: the
+   * deliveries beyond `parallelism` wait in memory, so that the next messages are already there when a
+   * handler finishes (the fetch round trip is hidden). `parallelism` itself fetches only for free handler
+   * slots.
+   */
   window?: number;
 }
 
@@ -136,10 +142,11 @@ const subjectKey = (delivery: JetStreamDelivery): string => delivery.subject;
  * @remarks
  * `fromJetStream` piped into `mapAsyncPartitionedUnordered` with a shared `Valve`, and the settling
  * done for you:
- * - **Order and bounds.** At most `parallelism` deliveries are held (waiting for their key or being
- *   handled), at most `perKey` per key handled at once; a key's deliveries start in delivery order. The
- *   consumer is fetched only for free slots (`window`, default `parallelism`, capped by
- *   `max_ack_pending`).
+ * - **Order and bounds.** At most `window` deliveries (default `2 × parallelism`, capped by the
+ *   consumer's `max_ack_pending`) are unsettled at once, counting those asked for and not yet received:
+ *   the consumer is fetched only for free slots. Of these, at most `parallelism` are in the handler stage
+ *   (waiting for their key or being handled) and the rest wait in delivery order; at most `perKey` per
+ *   key are handled at once; a key's deliveries start in delivery order.
  * - **Settling.** A message is settled only after its handler finished: with the outcome the handler
  *   returned (`undefined` = `'ack'`), or, if the handler throws, rejects or returns something that is
  *   not an outcome, by `onError` (default `{ nak: 1000 }`). A handler that settles the delivery itself
@@ -188,7 +195,7 @@ export function consumeJetStream<K = string>(
     onError = DEFAULT_FAILURE,
     retry,
     keepAlive = false,
-    window = parallelism,
+    window = 2 * parallelism,
   } = options;
   checkParallelismAndPerKey(OPERATOR, parallelism, perKey);
   checkFunction(OPERATOR, 'key', key);
@@ -234,7 +241,7 @@ export function consumeJetStream<K = string>(
           key,
           valve,
           project: (delivery: JetStreamDelivery, k: K, context) =>
-            handle(delivery, k, context.signal, handler, failure, keepAlive === false ? null : keepAliveMs),
+            handle(delivery, k, context, handler, failure, keepAlive === false ? null : keepAliveMs),
         }),
       )
       .subscribe({
@@ -264,17 +271,28 @@ function maxDeliverProblem(info: JetStreamConsumerInfo, retry: RetryPolicy): str
   return undefined;
 }
 
+/** The handler's context; its `signal` is made only when read (an AbortController per message costs). */
+class HandlerContext<K> implements JetStreamHandlerContext<K> {
+  constructor(
+    readonly key: K,
+    private readonly source: { readonly signal: AbortSignal },
+  ) {}
+  get signal(): AbortSignal {
+    return this.source.signal;
+  }
+}
+
 /** Runs the handler for one delivery and settles it; emits one settlement, or errors with policy `'fail'`. */
 function handle<K>(
   delivery: JetStreamDelivery,
   key: K,
-  signal: AbortSignal,
+  work: { readonly signal: AbortSignal },
   handler: JetStreamHandler<K>,
   onError: Failure,
   keepAliveMs: number | undefined | null,
 ): Observable<JetStreamSettlement<K>> {
   return new Observable<JetStreamSettlement<K>>((subscriber) => {
-    const stopKeepAlive = keepAliveMs === null ? undefined : delivery.keepAlive({ interval: keepAliveMs, signal });
+    const stopKeepAlive = keepAliveMs === null ? undefined : delivery.keepAlive({ interval: keepAliveMs, signal: work.signal });
     let inner: Subscription | undefined;
 
     const emit = (error: unknown): void => {
@@ -371,7 +389,7 @@ function handle<K>(
 
     let result: ReturnType<JetStreamHandler<K>>;
     try {
-      result = handler(delivery, { key, signal });
+      result = handler(delivery, new HandlerContext(key, work));
     } catch (error) {
       fail(error);
       return undefined;

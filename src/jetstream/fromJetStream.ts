@@ -14,7 +14,15 @@ import {
 import { Delivery, type DeliveryHost, type JetStreamDelivery } from './JetStreamDelivery.js';
 import { formatOutcome, type Outcome } from '../broker/Outcome.js';
 import { PullWindow } from './PullWindow.js';
-import type { JetStreamConsumerInfo, JetStreamMessage, JetStreamMessages, JetStreamPullConsumer, JetStreamPullOptions } from './types.js';
+import { RedeliveryOrder } from './RedeliveryOrder.js';
+import type {
+  JetStreamConsumerInfo,
+  JetStreamMessage,
+  JetStreamMessages,
+  JetStreamNotification,
+  JetStreamPullConsumer,
+  JetStreamPullOptions,
+} from './types.js';
 
 export type { JetStreamPullConsumer } from './types.js';
 
@@ -56,10 +64,12 @@ export interface JetStreamDiagnostic {
 export interface FromJetStreamOptions {
   /**
    * Most messages this subscription has at once: delivered and not yet settled, plus asked for and not
-   * yet received. Capped by the consumer's `max_ack_pending`. Set it to the pipeline's bound (e.g.
-   * `mapAsyncPartitioned`'s `parallelism`). An integer ≥ 1.
+   * yet received. Capped by the consumer's `max_ack_pending`. An integer ≥ 1; default 100 (the prefetch
+   * of the client's own `consume()`). Set it to the pipeline's bound (e.g. `mapAsyncPartitioned`'s
+   * `parallelism`) to hold nothing beyond it, or to about twice that so that the next messages are
+   * already in memory when a slot frees (the fetch round trip is hidden; see the README's figures).
    */
-  window: number;
+  window?: number;
   /**
    * The valve of the operator(s) downstream: no new fetch while it is closed. Messages of fetches
    * already open still arrive (they are inside the window) and wait in the operator's queue.
@@ -106,10 +116,24 @@ export interface FromJetStreamOptions {
    * to request) instead of sized fetches, so the server's `max_ack_pending` is the bound: the consumer
    * must have `max_ack_pending` between 1 and `window`, `priority_policy: 'pinned_client'`, this group in
    * `priority_groups`, and a `priority_timeout` of at least `ack_wait` (or the longest `backoff` step)
-   * plus `expires` plus 500 ms — so that a dead owner's deliveries are due for redelivery before its pin
-   * moves, and come back first: per-key order of first processing holds across the move. Checked when
-   * the subscription starts (the output errors otherwise). `awaitPending`, `minPull` and `maxPull` do not
-   * apply (passing them throws); the `valve` is not consulted. 1–16 characters of `A-Z a-z 0-9 - _ / =`.
+   * plus `expires` plus 500 ms. Checked when the subscription starts (the output errors otherwise).
+   *
+   * Per-key order of first processing across an ownership move rests on two things. The timing: an
+   * owner pulls at least every `expires`, so when its pin moves its deliveries are due for redelivery,
+   * and the server hands them to the next owner before any newer message. And the adapter: the server
+   * hands them over in rotated order (a queue that turns while it waits for the pin), so when the pin
+   * moves to this subscription (a new `Nats-Pin-Id`), the redeliveries it receives first are held back
+   * and emitted in stream order once the batch is complete — at the first new message, at
+   * `max_ack_pending` of them, or at the server's next idle heartbeat (within `expires` / 2). Tested with
+   * processes killed mid-run (`spec/integration/scaleOut.spec.ts`). Not covered: a message nak'd (or
+   * retried) gives up its place as always; an owner that keeps deliveries alive with `working()` after
+   * it stopped pulling; and an owner that stops pulling for `priority_timeout` while alive (blocked event
+   * loop, lost connection) loses its pin while it may still be handling what it holds — its deliveries
+   * are processed again by the new owner, and two processes may handle one key at once for a while.
+   *
+   * `awaitPending`, `minPull` and `maxPull` do not apply (passing them throws); the `valve` is not
+   * consulted; the client's pull must have `status()` (`@nats-io/jetstream` 3.x has it). 1–16 characters
+   * of `A-Z a-z 0-9 - _ / =`.
    */
   group?: string;
 }
@@ -134,6 +158,8 @@ const FROM_JETSTREAM_OPTIONS = {
   scheduler: true,
   group: true,
 } as const satisfies Record<keyof FromJetStreamOptions, true> & KnownOptions;
+/** The default `window`: the prefetch of the client's own `consume()`. */
+const DEFAULT_WINDOW = 100;
 /** Added to `ack_wait` when waiting for an earlier process's deliveries to come back. */
 const PENDING_MARGIN_MS = 500;
 const RETRY_FIRST_MS = 250;
@@ -165,8 +191,8 @@ interface Config {
  * ```
  *
  * @remarks
- * - **Bound.** At most `window` messages (capped by the consumer's `max_ack_pending`) are delivered
- *   and not yet settled, plus asked for and not yet received. A pull request asks for free slots
+ * - **Bound.** At most `window` messages (default 100, capped by the consumer's `max_ack_pending`) are
+ *   delivered and not yet settled, plus asked for and not yet received. A pull request asks for free slots
  *   only, so a slow pipeline applies backpressure to the server instead of buffering; with `valve`
  *   set, no pull is sent while the operator downstream is full.
  * - **Order.** Deliveries are emitted in the server's delivery order (the stream's order for new
@@ -204,12 +230,12 @@ interface Config {
  *   .subscribe({ complete: () => nc.drain() });
  * ```
  * @param consumer - a durable pull consumer with `ack_policy: explicit` (`js.consumers.get(stream, name)`).
- * @param options - `window` and optionally `valve`, `stop`, `onStatus`, `onDiagnostic`,
- *   `awaitPending`, `expires`, `minPull`, `maxPull`, `scheduler`; validated when called.
+ * @param options - optionally `window`, `valve`, `stop`, `onStatus`, `onDiagnostic`, `awaitPending`,
+ *   `expires`, `minPull`, `maxPull`, `scheduler`, `group`; validated when called.
  * @returns a cold Observable of deliveries; each subscription consumes independently.
  * @public
  */
-export function fromJetStream(consumer: JetStreamPullConsumer, options: FromJetStreamOptions): Observable<JetStreamDelivery> {
+export function fromJetStream(consumer: JetStreamPullConsumer, options: FromJetStreamOptions = {}): Observable<JetStreamDelivery> {
   const config = readConfig(consumer, options);
   return new Observable<JetStreamDelivery>((subscriber) => {
     const session = new Session(consumer, config, subscriber);
@@ -226,7 +252,7 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
   checkOptions(OPERATOR, options);
   checkKnownOptions(OPERATOR, options, FROM_JETSTREAM_OPTIONS);
   const {
-    window,
+    window = DEFAULT_WINDOW,
     valve,
     stop,
     onStatus,
@@ -310,6 +336,10 @@ class Session implements DeliveryHost {
   private pumpQueued = false;
   /** Group mode: the long-lived pull is open (or opening). */
   private groupPullOpen = false;
+  /** Group mode: restores stream order among the redeliveries a new owner receives first (see RedeliveryOrder). */
+  private order: RedeliveryOrder<Delivery> | undefined;
+  /** Group mode: the pin id of the latest delivery; a different one means the pin moved (to this process). */
+  private pin = '';
   /** `undefined` until the first fetch resolved: `true` if the client delivers fetches to a callback. */
   private callbackMode: boolean | undefined;
   private retryAttempt = 0;
@@ -418,6 +448,8 @@ class Session implements DeliveryHost {
     const maxPull = Math.min(this.config.maxPull ?? capacity, capacity);
     const minPull = Math.min(this.config.minPull ?? Math.ceil(capacity / 4), maxPull);
     this.window = new PullWindow(capacity, minPull, maxPull);
+    // max_ack_pending (= capacity in group mode) bounds what a previous owner can have left pending.
+    if (this.config.group !== undefined) this.order = new RedeliveryOrder(capacity);
     this.keepAliveMs = (info.config.ack_wait ?? 30_000_000_000) / 1e6 / 2;
     if (this.stopping) {
       this.maybeComplete();
@@ -461,6 +493,9 @@ class Session implements DeliveryHost {
   private maybeComplete(): void {
     const window = this.window!;
     if (!this.stopping || this.completed || this.aborted || window.openPulls > 0 || this.groupPullOpen) return;
+    const held = this.order?.flush();
+    if (held !== undefined) this.emit(held);
+    if (this.aborted) return;
     this.completed = true;
     this.stopSubscription?.unsubscribe();
     this.removeValveListener?.();
@@ -478,8 +513,9 @@ class Session implements DeliveryHost {
     this.subscriber.error(error);
   }
 
-  /** Closes open pull requests and cancels keep-alives (unsubscribe or error). */
+  /** Closes open pull requests and cancels keep-alives (unsubscribe or error); held deliveries are left to redelivery. */
   private abandon(): void {
+    this.order?.clear();
     for (const pull of this.pulls.values()) closeQuietly(pull);
     this.pulls.clear();
     for (const keepAlive of this.keepAlives) keepAlive.unsubscribe();
@@ -577,6 +613,11 @@ class Session implements DeliveryHost {
           return;
         }
         this.pulls.set(GROUP_PULL, messages);
+        if (typeof messages.status !== 'function') {
+          this.fail(new TypeError(`${OPERATOR}: with group, consume() must return a pull with status() (the server's heartbeats)`));
+          return;
+        }
+        void this.watchIdle(messages);
         if (this.stopping) closeQuietly(messages);
         if ((messages as { noIterator?: unknown }).noIterator !== true) void this.iterate(GROUP_PULL, messages);
         messages.closed().then(
@@ -601,6 +642,19 @@ class Session implements DeliveryHost {
     this.fail(error ?? new Error(`${OPERATOR}: the pull of group ${JSON.stringify(this.config.group)} ended (connection closed?)`));
   }
 
+  /** Group mode: the server's idle heartbeats tell when the redeliveries a new owner receives first are all in. */
+  private async watchIdle(messages: JetStreamMessages): Promise<void> {
+    try {
+      for await (const notification of messages.status!() as AsyncIterable<JetStreamNotification>) {
+        if (this.aborted || this.completed) return;
+        const last = notification.lastConsumerSequence;
+        if (notification.type === 'heartbeat' && typeof last === 'number') this.emit(this.order!.idle(last));
+      }
+    } catch {
+      // the pull's end is reported by closed()
+    }
+  }
+
   private async iterate(id: number, messages: JetStreamMessages): Promise<void> {
     try {
       for await (const message of messages) {
@@ -617,7 +671,25 @@ class Session implements DeliveryHost {
     if (this.aborted) return; // after unsubscribe: left to the server's redelivery
     window.receive(id);
     this.retryAttempt = 0;
-    this.subscriber.next(new Delivery(message, this));
+    const delivery = new Delivery(message, this);
+    const order = this.order;
+    if (order === undefined) {
+      this.subscriber.next(delivery);
+      return;
+    }
+    const pin = message.headers?.get(PIN_HEADER) ?? '';
+    if (pin !== '' && pin !== this.pin) {
+      this.pin = pin; // this process became the owner: the redeliveries of the previous one come first
+      this.emit(order.begin());
+    }
+    this.emit(order.offer(delivery));
+  }
+
+  private emit(deliveries: readonly Delivery[]): void {
+    for (const delivery of deliveries) {
+      if (this.aborted) return; // unsubscribed meanwhile: the rest is left to redelivery
+      this.subscriber.next(delivery);
+    }
   }
 
   private pullEnded(id: number, error: unknown): void {
@@ -643,6 +715,9 @@ class Session implements DeliveryHost {
     this.schedulePump();
   }
 }
+
+/** The header the server stamps on each delivery of a pinned-client group with the current pin id. */
+const PIN_HEADER = 'Nats-Pin-Id';
 
 /** The pull id of group mode's one long-lived pull (never a PullWindow id: its messages count as unsettled only). */
 const GROUP_PULL = -1;

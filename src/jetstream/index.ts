@@ -10,6 +10,7 @@ export type {
   JetStreamHeaders,
   JetStreamMessage,
   JetStreamMessages,
+  JetStreamNotification,
   JetStreamPullConsumer,
   JetStreamPullOptions,
 } from './types.js';

@@ -75,6 +75,18 @@ export interface JetStreamPullOptions {
 }
 
 /**
+ * A notification of an open pull (the client's `ConsumerNotification`): the adapter reads the server's
+ * idle heartbeats (`type: 'heartbeat'`, with the consumer's last delivery sequence).
+ * @public
+ */
+export interface JetStreamNotification {
+  /** What happened: `'heartbeat'`, `'discard'`, `'consumer_unpinned'`, … (the client's names). */
+  readonly type: string;
+  /** On a `'heartbeat'`: the consumer's last delivery sequence when the server sent it. */
+  readonly lastConsumerSequence?: number;
+}
+
+/**
  * An open pull (the client's `ConsumerMessages`).
  * @public
  */
@@ -82,6 +94,8 @@ export interface JetStreamMessages {
   close(): Promise<void | Error>;
   /** Resolves when the pull ended: with `undefined`, or the error that ended it. */
   closed(): Promise<void | Error>;
+  /** The pull's notifications; read in `group` mode (required there), ending when the pull ends. */
+  status?(): AsyncIterable<JetStreamNotification>;
   /** Read only when the client ignores `callback`. */
   [Symbol.asyncIterator](): AsyncIterator<JetStreamMessage>;
 }
