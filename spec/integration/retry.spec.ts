@@ -1,5 +1,5 @@
 /**
- * Retries and dead letters against a real nats-server: a backoff schedule for the naks, `maxDeliveries`,
+ * Retries and dead letters against a real nats-server: a backoff schedule for the naks, `maxAttempts`,
  * then a dead letter published (with headers) to a stream before the message is terminated; a long
  * handler kept alive with `working()` is not redelivered meanwhile.
  */
@@ -28,7 +28,7 @@ describe('retries and dead letters against nats-server', () => {
     await server?.stop();
   });
 
-  it('naks with the backoff schedule, dead-letters on delivery maxDeliveries (headers included), then terminates; the others are acked once', async () => {
+  it('naks with the backoff schedule, dead-letters on delivery maxAttempts (headers included), then terminates; the others are acked once', async () => {
     await jsm.streams.add({ name: 'JOBS', subjects: ['jobs.>'] });
     await jsm.streams.add({ name: 'DLQ', subjects: ['dlq.>'] });
     await jsm.consumers.add('JOBS', { durable_name: 'jobs', ack_policy: AckPolicy.Explicit, ack_wait: ms(1000), max_deliver: 10 });
@@ -50,7 +50,7 @@ describe('retries and dead letters against nats-server', () => {
         keepAlive: 300, // working() every 300 ms: the 2.5 s handler outlives ack_wait (1 s) without redelivery
         retry: {
           backoff: [200, 600],
-          maxDeliveries: 4,
+          maxAttempts: 4,
           deadLetter: {
             subject: (m) => `dlq.${m.subject}`,
             publish: (subject, data, hs) => {
@@ -99,7 +99,7 @@ describe('retries and dead letters against nats-server', () => {
     expect(dh.get('Lanes-Stream')).toBe('JOBS');
     expect(dh.get('Lanes-Consumer')).toBe('jobs');
     expect(dh.get('Lanes-Stream-Sequence')).toBe(String(poison[0]!.seq));
-    expect(dh.get('Lanes-Deliveries')).toBe('4');
+    expect(dh.get('Lanes-Attempts')).toBe('4');
     expect(dh.get('Lanes-Error')).toBe('Error: cannot handle delivery 4');
     const info = await jsm.consumers.info('JOBS', 'jobs');
     expect([info.num_pending, info.num_ack_pending]).toEqual([0, 0]);
@@ -111,10 +111,10 @@ describe('retries and dead letters against nats-server', () => {
     const run = lastValueFrom(
       consumeJetStream(await js.consumers.get('SHORT', 'short'), {
         parallelism: 1,
-        retry: { backoff: [100], maxDeliveries: 5 },
+        retry: { backoff: [100], maxAttempts: 5 },
         handler: () => undefined,
       }),
     );
-    await expect(run).rejects.toThrow(/consumeJetStream: retry.maxDeliveries \(5\) must be at most the consumer's max_deliver \(3\)/);
+    await expect(run).rejects.toThrow(/consumeJetStream: retry.maxAttempts \(5\) must be at most the consumer's max_deliver \(3\)/);
   });
 });

@@ -50,7 +50,7 @@ fromJetStream(consumer);
 deliveries.subscribe((d: JetStreamDelivery) => { d.keepAlive({ interval: 100 }); d.settle({ nak: 5 }); });
 consumeJetStream(consumer, {
   parallelism: 4,
-  retry: { backoff: [100, 1000], maxDeliveries: 5, deadLetter: { subject: (m) => 'dlq.' + m.subject, publish: async () => undefined } },
+  retry: { backoff: [100, 1000], maxAttempts: 5, deadLetter: { subject: (m) => 'dlq.' + m.subject, publish: async () => undefined } },
   handler: async (d, { key, signal }) => (signal.aborted || d.info.deliveryCount > 1 ? 'term' : key.length > 0 ? undefined : 'ack'),
 });
 `;

@@ -1,5 +1,5 @@
 /**
- * consumeJetStream's `retry` (backoff schedule, maxDeliveries, dead letter) and fromJetStream's `group`
+ * consumeJetStream's `retry` (backoff schedule, maxAttempts, dead letter) and fromJetStream's `group`
  * (pinned-client priority groups), on the fake consumer: argument checks at creation, checks of the
  * consumer's configuration at start, and the settle calls that reach the wire.
  */
@@ -29,45 +29,45 @@ describe('retry', () => {
   const handler = () => undefined;
   const publish = () => Promise.resolve();
   it.each([
-    [{ retry: 5 }, TypeError, /consumeJetStream: retry must be an object \(\{ backoff, maxDeliveries, deadLetter\? \}\), got 5/],
-    [{ retry: { backoff: [], maxDeliveries: 3 } }, TypeError, /retry.backoff must be a non-empty array of delays in ms, got an array/],
+    [{ retry: 5 }, TypeError, /consumeJetStream: retry must be an object \(\{ backoff, maxAttempts, deadLetter\? \}\), got 5/],
+    [{ retry: { backoff: [], maxAttempts: 3 } }, TypeError, /retry.backoff must be a non-empty array of delays in ms, got an array/],
     [
-      { retry: { backoff: [100, -1], maxDeliveries: 3 } },
+      { retry: { backoff: [100, -1], maxAttempts: 3 } },
       RangeError,
       /retry.backoff\[1\] must be a finite number of milliseconds ≥ 0, got -1/,
     ],
-    [{ retry: { backoff: [100], maxDeliveries: 0 } }, RangeError, /retry.maxDeliveries must be an integer ≥ 1, got 0/],
+    [{ retry: { backoff: [100], maxAttempts: 0 } }, RangeError, /retry.maxAttempts must be an integer ≥ 1, got 0/],
     [
-      { retry: { backoff: [100], maxDeliveries: 3, maxDeliveres: 2 } },
+      { retry: { backoff: [100], maxAttempts: 3, maxAttempt: 2 } },
       TypeError,
-      /consumeJetStream: retry: unknown option "maxDeliveres"; did you mean "maxDeliveries"\?/,
+      /consumeJetStream: retry: unknown option "maxAttempt"; did you mean "maxAttempts"\?/,
     ],
     [
-      { retry: { backoff: [100], maxDeliveries: 3, deadLetter: { subject: '', publish } } },
+      { retry: { backoff: [100], maxAttempts: 3, deadLetter: { subject: '', publish } } },
       TypeError,
       /retry.deadLetter.subject must be a non-empty string or a function, got ""/,
     ],
     [
-      { retry: { backoff: [100], maxDeliveries: 3, deadLetter: { subject: 'dlq' } } },
+      { retry: { backoff: [100], maxAttempts: 3, deadLetter: { subject: 'dlq' } } },
       TypeError,
       /retry.deadLetter.publish must be a function, got undefined/,
     ],
     [
-      { retry: { backoff: [100], maxDeliveries: 3, deadLetter: { subject: 'dlq', publish, header: 1 } } },
+      { retry: { backoff: [100], maxAttempts: 3, deadLetter: { subject: 'dlq', publish, header: 1 } } },
       TypeError,
       /retry.deadLetter: unknown option "header"/,
     ],
-    [{ retry: { backoff: [100], maxDeliveries: 3 }, onError: 'term' }, TypeError, /pass either onError or retry, not both/],
+    [{ retry: { backoff: [100], maxAttempts: 3 }, onError: 'term' }, TypeError, /pass either onError or retry, not both/],
   ])('%p throws when called', (extra, type, message) => {
     const call = () => consumeJetStream(new FakeConsumer(), { parallelism: 2, handler, ...(extra as object) } as never);
     expect(call).toThrow(type);
     expect(call).toThrow(message);
   });
 
-  it('retryDecision: backoff[deliveryCount - 1], the last delay repeats, give up from maxDeliveries on', () => {
-    const policy = readRetry('t', { backoff: [100, 500], maxDeliveries: 4 });
+  it('retryDecision: backoff[deliveryCount - 1], the last delay repeats, give up from maxAttempts on', () => {
+    const policy = readRetry('t', { backoff: [100, 500], maxAttempts: 4 });
     expect([1, 2, 3, 4, 5].map((n) => retryDecision(policy, n))).toEqual([{ nak: 100 }, { nak: 500 }, { nak: 500 }, 'give-up', 'give-up']);
-    expect(retryDecision(readRetry('t', { backoff: [0], maxDeliveries: 1 }), 1)).toBe('give-up');
+    expect(retryDecision(readRetry('t', { backoff: [0], maxAttempts: 1 }), 1)).toBe('give-up');
   });
 
   it('naks with the schedule, then dead-letters (term only once the dead letter is stored); a failed publish naks again and says so', async () => {
@@ -79,7 +79,7 @@ describe('retry', () => {
         parallelism: 2,
         retry: {
           backoff: [100, 500],
-          maxDeliveries: 3,
+          maxAttempts: 3,
           deadLetter: {
             subject: (m) => `dlq.${m.subject}`,
             publish: (subject, data, headers) => {
@@ -112,7 +112,7 @@ describe('retry', () => {
       ['Lanes-Stream', 'S'],
       ['Lanes-Consumer', 'C'],
       ['Lanes-Stream-Sequence', '1'],
-      ['Lanes-Deliveries', '3'],
+      ['Lanes-Attempts', '3'],
       ['Lanes-Error', 'Error: fail 3'],
     ]);
     stores[0]!.resolve();
@@ -141,7 +141,7 @@ describe('retry', () => {
     const { out, subscription } = collect(
       consumeJetStream(consumer, {
         parallelism: 1,
-        retry: { backoff: [10], maxDeliveries: 2 },
+        retry: { backoff: [10], maxAttempts: 2 },
         handler: () => Promise.reject(new Error('x')),
       }),
     );
@@ -157,14 +157,14 @@ describe('retry', () => {
     const short = collect(
       consumeJetStream(new FakeConsumer({ maxDeliver: 2 }), {
         parallelism: 1,
-        retry: { backoff: [10], maxDeliveries: 3 },
+        retry: { backoff: [10], maxAttempts: 3 },
         handler: () => undefined,
       }),
     );
     await settle();
     expect(short.out.error).toEqual(
       new RangeError(
-        "consumeJetStream: retry.maxDeliveries (3) must be at most the consumer's max_deliver (2), or the server stops delivering a failing message before it is dead-lettered",
+        "consumeJetStream: retry.maxAttempts (3) must be at most the consumer's max_deliver (2), or the server stops delivering a failing message before it is dead-lettered",
       ),
     );
   });
@@ -184,7 +184,7 @@ describe('retry', () => {
       ['Lanes-Stream', 'S'],
       ['Lanes-Consumer', 'C'],
       ['Lanes-Stream-Sequence', '7'],
-      ['Lanes-Deliveries', '2'],
+      ['Lanes-Attempts', '2'],
       ['Lanes-Error', 'line 1 line 2'],
     ]);
   });

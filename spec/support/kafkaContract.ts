@@ -282,11 +282,11 @@ export function kafkaContract(make: () => Promise<KafkaTestBed>): void {
     ]);
     const poison1 = dead.find((m) => m.value === 'poison-1')!;
     expect(poison1.headers).toMatchObject({
-      'dead-letter-topic': topic,
-      'dead-letter-partition': '0',
-      'dead-letter-offset': '1',
-      'dead-letter-attempts': '3',
-      'dead-letter-error': 'Error: cannot handle poison-1',
+      'Lanes-Topic': topic,
+      'Lanes-Partition': '0',
+      'Lanes-Offset': '1',
+      'Lanes-Attempts': '3',
+      'Lanes-Error': 'Error: cannot handle poison-1',
     });
     expect(handled.filter((h) => h.startsWith('poison-1'))).toEqual(['poison-1#1', 'poison-1#2', 'poison-1#3']);
     expect(handled).toContain('ok-2#1'); // the key moved on

@@ -81,7 +81,7 @@ export interface ConsumeJetStreamOptions<K> extends Omit<FromJetStreamOptions, '
   onError?: JetStreamFailurePolicy;
   /**
    * Retries with a backoff schedule, then dead letters — instead of `onError`: a failing message is nak'd
-   * with `backoff[deliveryCount - 1]` (the last delay repeats) until its delivery `maxDeliveries`, where it
+   * with `backoff[deliveryCount - 1]` (the last delay repeats) until its delivery `maxAttempts`, where it
    * is published to `deadLetter` (if set) and then terminated. See {@link RetryOptions}.
    */
   retry?: RetryOptions;
@@ -258,13 +258,13 @@ export function consumeJetStream<K = string>(
 /** The failure policy in force: `onError`, or the checked `retry`. */
 type Failure = JetStreamFailurePolicy | RetryPolicy;
 
-const isRetry = (failure: Failure): failure is RetryPolicy => typeof failure === 'object' && 'maxDeliveries' in failure;
+const isRetry = (failure: Failure): failure is RetryPolicy => typeof failure === 'object' && 'maxAttempts' in failure;
 
 function maxDeliverProblem(info: JetStreamConsumerInfo, retry: RetryPolicy): string | undefined {
   const maxDeliver = info.config.max_deliver ?? -1;
-  if (maxDeliver > 0 && maxDeliver < retry.maxDeliveries) {
+  if (maxDeliver > 0 && maxDeliver < retry.maxAttempts) {
     return (
-      `${OPERATOR}: retry.maxDeliveries (${retry.maxDeliveries}) must be at most the consumer's max_deliver (${maxDeliver}), ` +
+      `${OPERATOR}: retry.maxAttempts (${retry.maxAttempts}) must be at most the consumer's max_deliver (${maxDeliver}), ` +
       `or the server stops delivering a failing message before it is dead-lettered`
     );
   }

@@ -2,7 +2,7 @@ import { checkDuration, checkFunction, checkKnownOptions, checkPositiveInteger, 
 import type { JetStreamMessage } from './types.js';
 
 /**
- * Where {@link RetryOptions.deadLetter} sends a message that failed `maxDeliveries` times.
+ * Where {@link RetryOptions.deadLetter} sends a message that failed `maxAttempts` times.
  * @public
  */
 export interface DeadLetterOptions {
@@ -21,7 +21,7 @@ export interface DeadLetterOptions {
 
 /**
  * The retry policy of {@link consumeJetStream} (option `retry`, instead of `onError`): nak a failing message
- * with growing delays, and give up after `maxDeliveries` deliveries — dead-letter it, then terminate it.
+ * with growing delays, and give up after `maxAttempts` deliveries — dead-letter it, then terminate it.
  * @public
  */
 export interface RetryOptions {
@@ -32,11 +32,11 @@ export interface RetryOptions {
   backoff: readonly number[];
   /**
    * The delivery on which a failing message is given up on: when its handler fails on delivery
-   * `maxDeliveries` (or later), the message is dead-lettered (if `deadLetter` is set) and terminated
+   * `maxAttempts` (or later), the message is dead-lettered (if `deadLetter` is set) and terminated
    * instead of nak'd. An integer ≥ 1. The consumer's own `max_deliver`, if set, must be larger, or the
    * server would drop the message first; the consumer checks it when it starts.
    */
-  maxDeliveries: number;
+  maxAttempts: number;
   /** Publish a given-up message here before terminating it. Default: terminate only (the server's `MSG_TERMINATED` advisory reports it). */
   deadLetter?: DeadLetterOptions;
 }
@@ -44,25 +44,25 @@ export interface RetryOptions {
 /** A checked copy of {@link RetryOptions}. @internal */
 export interface RetryPolicy {
   readonly backoff: readonly number[];
-  readonly maxDeliveries: number;
+  readonly maxAttempts: number;
   readonly deadLetter: DeadLetterOptions | undefined;
 }
 
-const KNOWN = { backoff: true, maxDeliveries: true, deadLetter: true } as const satisfies Record<keyof RetryOptions, true>;
+const KNOWN = { backoff: true, maxAttempts: true, deadLetter: true } as const satisfies Record<keyof RetryOptions, true>;
 const KNOWN_DEAD_LETTER = { subject: true, publish: true } as const satisfies Record<keyof DeadLetterOptions, true>;
 
 /** Checks `retry` when the operator is created; throws a TypeError/RangeError naming `operator`. @internal */
 export function readRetry(operator: string, retry: unknown): RetryPolicy {
   if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) {
-    throw new TypeError(`${operator}: retry must be an object ({ backoff, maxDeliveries, deadLetter? }), got ${describeValue(retry)}`);
+    throw new TypeError(`${operator}: retry must be an object ({ backoff, maxAttempts, deadLetter? }), got ${describeValue(retry)}`);
   }
   checkKnownOptions(`${operator}: retry`, retry, KNOWN);
-  const { backoff, maxDeliveries, deadLetter } = retry as Partial<RetryOptions>;
+  const { backoff, maxAttempts, deadLetter } = retry as Partial<RetryOptions>;
   if (!Array.isArray(backoff) || backoff.length === 0) {
     throw new TypeError(`${operator}: retry.backoff must be a non-empty array of delays in ms, got ${describeValue(backoff)}`);
   }
   backoff.forEach((delay, i) => checkDuration(operator, `retry.backoff[${i}]`, delay));
-  checkPositiveInteger(operator, 'retry.maxDeliveries', maxDeliveries);
+  checkPositiveInteger(operator, 'retry.maxAttempts', maxAttempts);
   if (deadLetter !== undefined) {
     if (typeof deadLetter !== 'object' || deadLetter === null) {
       throw new TypeError(`${operator}: retry.deadLetter must be an object ({ subject, publish }), got ${describeValue(deadLetter)}`);
@@ -74,12 +74,12 @@ export function readRetry(operator: string, retry: unknown): RetryPolicy {
     }
     checkFunction(operator, 'retry.deadLetter.publish', publish);
   }
-  return { backoff: [...backoff], maxDeliveries: maxDeliveries!, deadLetter: deadLetter && { ...deadLetter } };
+  return { backoff: [...backoff], maxAttempts: maxAttempts!, deadLetter: deadLetter && { ...deadLetter } };
 }
 
 /** What to do with a message whose handler failed on delivery `deliveryCount`. @internal */
 export function retryDecision(policy: RetryPolicy, deliveryCount: number): { nak: number } | 'give-up' {
-  if (deliveryCount >= policy.maxDeliveries) return 'give-up';
+  if (deliveryCount >= policy.maxAttempts) return 'give-up';
   const { backoff } = policy;
   return { nak: backoff[Math.min(Math.max(deliveryCount, 1), backoff.length) - 1]! };
 }
@@ -112,7 +112,7 @@ export function deadLetterHeaders(message: JetStreamMessage, error: unknown): [s
     ['Lanes-Stream', info.stream],
     ['Lanes-Consumer', info.consumer],
     ['Lanes-Stream-Sequence', String(info.streamSequence)],
-    ['Lanes-Deliveries', String(info.deliveryCount)],
+    ['Lanes-Attempts', String(info.deliveryCount)],
     ['Lanes-Error', errorText(error)],
   );
   return headers;

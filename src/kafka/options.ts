@@ -137,7 +137,7 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
   };
 }
 
-/** The longest `dead-letter-error` header written. */
+/** The longest `Lanes-Error` header written. */
 const MAX_ERROR_HEADER = 1000;
 
 /** Checks `deadLetter` and turns a {@link KafkaDeadLetterTopic} into the function producing to it. */
@@ -159,11 +159,11 @@ function readDeadLetter(deadLetter: unknown): KafkaRunConfig<never>['deadLetter'
   return (delivery, error) => {
     const { message } = delivery;
     const headers = { ...message.headers } as Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-    headers['dead-letter-topic'] = delivery.topic;
-    headers['dead-letter-partition'] = String(delivery.partition);
-    headers['dead-letter-offset'] = message.offset;
-    headers['dead-letter-attempts'] = String(delivery.attempt);
-    if (error !== undefined) headers['dead-letter-error'] = describeError(error).slice(0, MAX_ERROR_HEADER);
+    headers['Lanes-Topic'] = delivery.topic;
+    headers['Lanes-Partition'] = String(delivery.partition);
+    headers['Lanes-Offset'] = message.offset;
+    headers['Lanes-Attempts'] = String(delivery.attempt);
+    if (error !== undefined) headers['Lanes-Error'] = describeError(error).slice(0, MAX_ERROR_HEADER);
     return producer.send({ topic, messages: [{ key: message.key, value: message.value, headers }] });
   };
 }

@@ -198,8 +198,8 @@ export interface ConsumeKafkaOptions<K extends KafkaKey = string | null> {
 
 /**
  * A dead-letter topic for {@link ConsumeKafkaOptions.deadLetter}. A `'term'`ed message is produced to it
- * with its key, value and headers, plus the headers `dead-letter-topic`, `dead-letter-partition`,
- * `dead-letter-offset`, `dead-letter-attempts` and (when a handler failed) `dead-letter-error` (the
+ * with its key, value and headers, plus the headers `Lanes-Topic`, `Lanes-Partition`,
+ * `Lanes-Offset`, `Lanes-Attempts` and (when a handler failed) `Lanes-Error` (the
  * error's name and message, at most 1000 characters). Only after the send succeeded is the message settled.
  * @public
  */
