@@ -248,13 +248,13 @@ export abstract class LanesServer<D = unknown, S extends string = string>
   /** Starts the drain once; every call resolves when it ended. */
   drain(): Promise<void> {
     if (this.draining !== undefined) return this.draining;
-    this.stopController.abort();
     const running = this.running;
+    if (running !== undefined) this.logger.log('draining');
+    this.stopController.abort();
     if (running === undefined) {
       this.draining = Promise.resolve();
       return this.draining;
     }
-    this.logger.log('draining');
     this.draining = this.withDrainTimeout(running).then(() => this.logger.log(`${this.current}: settled ${JSON.stringify(this.counts)}`));
     return this.draining;
   }
@@ -319,16 +319,21 @@ export abstract class LanesServer<D = unknown, S extends string = string>
   private async run(): Promise<void> {
     const signal = this.stopController.signal;
     let attempt = 0;
+    let lastReason: string | undefined;
     while (!signal.aborted) {
       this.setStatus('connecting');
       let consumer: unknown;
       try {
         consumer = await unlessAborted(this.connect(signal), signal);
       } catch (error) {
+        // Expected while the broker or the consumer is not there yet: one line per new reason, no stack.
         attempt++;
-        if (!(await this.afterFailure(`the consumer could not be had: ${errorText(error)}`, attempt))) return;
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : describe(error);
+        if (!(await this.afterFailure(`the consumer could not be had: ${reason}`, attempt, reason === lastReason ? 'quiet' : 'warn'))) return;
+        lastReason = reason;
         continue;
       }
+      lastReason = undefined;
       if (signal.aborted) break;
       let consumingSince: number | undefined;
       let source: Observable<AnySettlement>;
@@ -380,7 +385,7 @@ export abstract class LanesServer<D = unknown, S extends string = string>
   }
 
   /** Logs a failure and waits for the restart; `false` when no restart follows. */
-  private async afterFailure(what: string, attempt: number): Promise<boolean> {
+  private async afterFailure(what: string, attempt: number, level: 'error' | 'warn' | 'quiet' = 'error'): Promise<boolean> {
     const signal = this.stopController.signal;
     if (signal.aborted) {
       this.logger.warn(`${what} (while draining)`);
@@ -393,7 +398,8 @@ export abstract class LanesServer<D = unknown, S extends string = string>
       return false;
     }
     const delay = restartDelay(policy, attempt);
-    this.logger.error(`${what}; restarting in ${delay} ms`);
+    if (level === 'error') this.logger.error(`${what}; restarting in ${delay} ms`);
+    else if (level === 'warn') this.logger.warn(`${what}; retrying (again every ${delay} ms at most ${policy.maxDelay} ms)`);
     this.setStatus('restarting');
     await pause(delay, signal);
     if (signal.aborted) return false;
