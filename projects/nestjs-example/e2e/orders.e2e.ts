@@ -381,7 +381,7 @@ describe('orders service (NestJS) on NATS JetStream', { timeout: 180_000 }, () =
     const { service } = await start({ viaNpm: true });
     const children = service.children();
     assert.equal(children.length, 1, `one child of npm: ${JSON.stringify(children)}`);
-    assert.match(children[0]!.command, /node.* dist\/src\/main\.js$/, 'the service itself, not a shell');
+    assert.match(children[0]!.command, /^(\S*\/)?node dist\/src\/main\.js$/, 'the service itself, not a shell');
     const node = children[0]!.pid;
     service.signal('SIGTERM'); // to npm, as an orchestrator or a terminal sends it
     const exit = await within(service.exited, 30_000, () => `npm did not exit within 30 s of SIGTERM:\n${service.log()}`);
