@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # CI for the NestJS example (run by the root .ci/run in a fresh clone, CI=true, no input): build this
-# repository's rxjs-lanes and stage it in vendor/, install from the committed lockfile, make sure Debian's
-# nats-server is there, build the service and run its end-to-end test (the service as a child process
-# against a real nats-server). The last line is "N passed, N failed".
+# repository's rxjs-lanes and @rxjs-lanes/nestjs (projects/nestjs-lanes) and stage both in vendor/, install
+# from the committed lockfile (no engine warning allowed), make sure Debian's nats-server is there, build the
+# service and run its end-to-end test (the service as a child process against a real nats-server).
+# The last line is "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
 fail() { echo "nestjs-example: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
+started=$(date +%s)
 echo "--- rxjs-lanes: build the root package and stage it in vendor/rxjs-lanes"
 node ../../scripts/stage-lanes.mjs || fail "building or staging rxjs-lanes failed"
+echo "--- @rxjs-lanes/nestjs: build projects/nestjs-lanes and stage it in vendor/rxjs-lanes-nestjs"
+node ../nestjs-lanes/scripts/stage.mjs --lanes-built || fail "building or staging @rxjs-lanes/nestjs failed"
 
 echo "--- npm ci (from the committed package-lock.json)"
-npm ci --no-audit --no-fund || fail "npm ci failed"
+install_log="$(mktemp)"
+npm ci --no-audit --no-fund 2>&1 | tee "$install_log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "npm ci failed"
+if grep -q EBADENGINE "$install_log"; then rm -f "$install_log"; fail "npm ci warned about an engine (EBADENGINE): pin versions that declare Node 20 support"; fi
+rm -f "$install_log"
 
 if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
   echo "--- installing Debian's nats-server"
@@ -25,6 +33,7 @@ fi
 echo "--- tsc (service and e2e test)"
 npx tsc -p tsconfig.json || fail "tsc failed"
 
+echo "nestjs-example: prepared in $(( $(date +%s) - started )) s"
 echo "--- end-to-end test (real nats-server on 127.0.0.1, the service as a child process)"
 summary="$(mktemp)"
 node --test \
@@ -34,6 +43,7 @@ node --test \
 rc=$?
 line="$(tail -n 1 "$summary")"
 rm -f "$summary"
+echo "nestjs-example: whole run $(( $(date +%s) - started )) s"
 if [[ ! "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
   echo "nestjs-example: the test run printed no totals (exit code $rc)" >&2
   echo "0 passed, 1 failed"

@@ -1,9 +1,11 @@
 /** Runs the built service (dist/src/main.js) as a child process and follows its log. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.js');
+const project = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface Exit {
@@ -17,11 +19,12 @@ export class Service {
   exit: Exit | undefined;
   private readonly child: ChildProcess;
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [main], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** `viaNpm`: started as a user does, `npm start` in the project (npm's process is the child). */
+  constructor(env: Record<string, string>, options: { viaNpm?: boolean } = {}) {
+    const inherited = { ...process.env };
+    delete inherited.HTTP_HOST; // the service's own default is under test
+    const spawnOptions = { env: { ...inherited, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], cwd: project };
+    this.child = options.viaNpm ? spawn('npm', ['start'], spawnOptions) : spawn(process.execPath, [main], spawnOptions);
     let partial = '';
     const onData = (chunk: Buffer) => {
       partial += chunk.toString();
@@ -77,7 +80,38 @@ export class Service {
     await this.exited;
   }
 
+  /** The child processes of this process (from /proc): pid and command line. */
+  children(): { pid: number; command: string }[] {
+    return childrenOf(this.pid);
+  }
+
   log(): string {
     return this.lines.map((line) => `    | ${line}`).join('\n');
+  }
+}
+
+/** The direct children of `pid`, read from /proc (Linux). */
+export function childrenOf(pid: number): { pid: number; command: string }[] {
+  const children: { pid: number; command: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push({ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim() });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return children;
+}
+
+/** Whether process `pid` still exists. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

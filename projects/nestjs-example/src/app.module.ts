@@ -3,7 +3,8 @@ import { ORDERS_CONFIG, type OrdersConfig } from './config.js';
 import { HealthController } from './health/health.controller.js';
 import { NatsModule } from './nats/nats.module.js';
 import { OrderProcessor } from './orders/order-processor.js';
-import { OrdersConsumer } from './orders/orders-consumer.js';
+import { OrdersController } from './orders/orders.controller.js';
+import { OrdersLanesModule } from './orders/orders-lanes.js';
 import { OrdersLedger } from './orders/orders-ledger.js';
 
 @Global()
@@ -19,9 +20,9 @@ export class AppModule {
   static register(config: OrdersConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.register(config), NatsModule],
-      controllers: [HealthController],
-      providers: [OrderProcessor, OrdersLedger, OrdersConsumer],
+      imports: [ConfigModule.register(config), NatsModule, OrdersLanesModule],
+      controllers: [HealthController, OrdersController],
+      providers: [OrderProcessor, OrdersLedger],
     };
   }
 }

@@ -4,16 +4,16 @@ export interface OrdersConfig {
   readonly natsUrl: string[];
   /** The JetStream stream. `ORDERS_STREAM`, default `ORDERS`. */
   readonly stream: string;
-  /** The durable pull consumer (created by the operator of the stream, not by this service). `ORDERS_CONSUMER`, default `orders-processor`. */
+  /** The durable pull consumer (created by the operator of the stream, not by this service; waited for until it exists). `ORDERS_CONSUMER`, default `orders-processor`. */
   readonly consumer: string;
-  /** HTTP address for /health. `HTTP_HOST` (default `127.0.0.1`), `HTTP_PORT` (default 3000; 0 = any free port). */
+  /** HTTP address for /health. `HTTP_HOST` (default `0.0.0.0`: every interface, so a container's probes reach it), `HTTP_PORT` (default 3000; 0 = any free port). */
   readonly httpHost: string;
   readonly httpPort: number;
   /** Where the bulk step records what was processed (JSON lines). `LEDGER_FILE`, default `./orders-ledger.jsonl`. */
   readonly ledgerFile: string;
   /** Order events handled at once across all orders (per order: one at a time). `PARALLELISM`, default 16. */
   readonly parallelism: number;
-  /** Deliveries fetched and not yet settled, across both steps. `WINDOW`, default 4 × PARALLELISM. */
+  /** Deliveries fetched and not yet settled (handled, waiting for their order, or fetched ahead). `WINDOW`, default 4 × PARALLELISM. */
   readonly window: number;
   /** Shards of the ledger (the bulk step's lanes; an order's events all go to one shard). `SHARDS`, default 8. */
   readonly shards: number;
@@ -54,7 +54,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
     natsUrl: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((s) => s.trim()),
     stream: env.ORDERS_STREAM || 'ORDERS',
     consumer: env.ORDERS_CONSUMER || 'orders-processor',
-    httpHost: env.HTTP_HOST || '127.0.0.1',
+    httpHost: env.HTTP_HOST || '0.0.0.0',
     httpPort: integer(env, 'HTTP_PORT', 3000, 0),
     ledgerFile: env.LEDGER_FILE || './orders-ledger.jsonl',
     parallelism,

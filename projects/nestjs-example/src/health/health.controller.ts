@@ -1,23 +1,15 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { OrdersConsumer, type OrdersConsumerStats } from '../orders/orders-consumer.js';
-import { loadedRxjsCopies, rxjsLanesLocation } from './runtime-check.js';
-
-export interface ReadinessReport extends OrdersConsumerStats {
-  readonly ready: boolean;
-  readonly pid: number;
-  /** Every copy of rxjs loaded in this process (there must be one). */
-  readonly rxjs: string[];
-  readonly rxjsLanes: string;
-}
+import { LanesHealthIndicator, type LanesHealthResult } from '@rxjs-lanes/nestjs';
 
 /**
- * Liveness and readiness for an orchestrator. Readiness is the JetStream adapter's readiness signal:
- * 200 while its status is `'consuming'`, 503 otherwise (waiting for the consumer, awaiting an earlier
- * process's redeliveries, draining after SIGTERM, failed).
+ * Liveness and readiness for an orchestrator. Readiness is the lanes server's: 200 while its adapter
+ * reports `'consuming'`, 503 otherwise (NATS not reachable or the consumer missing — `'connecting'` —,
+ * awaiting an earlier process's redeliveries, restarting after a failure, draining after SIGTERM). The body
+ * is the indicator's result (@nestjs/terminus's shape): status and counters, no process id or path.
  */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly orders: OrdersConsumer) {}
+  constructor(private readonly lanes: LanesHealthIndicator) {}
 
   @Get('live')
   live(): { status: 'ok' } {
@@ -25,15 +17,9 @@ export class HealthController {
   }
 
   @Get('ready')
-  ready(): ReadinessReport {
-    const report: ReadinessReport = {
-      ready: this.orders.ready,
-      ...this.orders.stats(),
-      pid: process.pid,
-      rxjs: loadedRxjsCopies(),
-      rxjsLanes: rxjsLanesLocation(),
-    };
-    if (!report.ready) throw new ServiceUnavailableException(report);
-    return report;
+  ready(): LanesHealthResult<'orders'> {
+    const result = this.lanes.isHealthy('orders');
+    if (result.orders.status !== 'up') throw new ServiceUnavailableException(result);
+    return result;
   }
 }

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { open, type FileHandle } from 'node:fs/promises';
+import { Subject, type Subscription } from 'rxjs';
+import { batchByLane } from 'rxjs-lanes';
 import type { Outcome } from 'rxjs-lanes/jetstream';
 import { ORDERS_CONFIG, type OrdersConfig } from '../config.js';
 import { simulatedLatency } from '../simulated-latency.js';
@@ -26,26 +28,71 @@ export interface LedgerLine {
   readonly write: number;
 }
 
+/** An event waiting for its shard's next write, and the handler waiting for its outcome. */
+interface Pending {
+  readonly processed: ProcessedEvent;
+  readonly resolve: (outcome: Outcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
  * The bulk step's store, sharded: a JSON-lines file appended once per batch of one shard, after a
  * simulated round trip (`WRITE_MS`). It stands in for a bulk upsert into one partition of an orders
  * table; the e2e test reads it to check what was processed, in which order. A real store would commit
  * (and a file would `datasync`) before returning, since the messages are acknowledged right after.
+ *
+ * Group commit: `record()` hands an event to `batchByLane`, keyed by shard (every event of an order goes
+ * to one shard), one write at a time per shard, at most `BATCH_SIZE` events per write and
+ * `BATCH_CONCURRENCY` writes at once; events that arrive while their shard's write runs form its next
+ * batch, so a slow store gets fewer, bigger writes. The handler awaits its event's write, so a message is
+ * acked only after it was written, and an order's next event starts only after this one was written.
+ * At most `PARALLELISM` events wait here (one per running handler).
  */
 @Injectable()
 export class OrdersLedger implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('OrdersLedger');
   private file: FileHandle | undefined;
   private writes = 0;
+  private readonly pending = new Subject<Pending>();
+  private subscription: Subscription | undefined;
 
   constructor(@Inject(ORDERS_CONFIG) private readonly config: OrdersConfig) {}
 
   async onModuleInit(): Promise<void> {
     this.file = await open(this.config.ledgerFile, 'a');
+    const { config } = this;
+    this.subscription = this.pending
+      .pipe(
+        batchByLane(
+          {
+            key: (p: Pending) => this.shardOf(p.processed),
+            size: config.batchSize,
+            maxWait: config.batchMaxWaitMs,
+            concurrency: config.batchConcurrency,
+            maxInFlight: config.parallelism, // one event per running handler
+            ordered: false,
+          },
+          (batch: readonly Pending[], shard: number, { signal }) => this.writeBatch(shard, batch.map((p) => p.processed), signal),
+        ),
+      )
+      .subscribe({
+        next: (s) => (s.ok ? s.value.resolve(s.result) : s.value.reject(s.error)),
+        error: (error: unknown) => this.logger.error(`the ledger's batching failed: ${String(error)}`),
+      });
   }
 
-  /** Runs after every `beforeApplicationShutdown` hook, i.e. after the consumer drained. */
+  /** Resolves with the event's outcome once its batch was written (or failed to be). */
+  record(processed: ProcessedEvent): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      if (this.subscription === undefined || this.subscription.closed) return reject(new Error('the ledger is closed'));
+      this.pending.next({ processed, resolve, reject });
+    });
+  }
+
+  /** Runs after every `beforeApplicationShutdown` hook, i.e. after the lanes server drained. */
   async onApplicationShutdown(): Promise<void> {
+    this.pending.complete();
+    this.subscription?.unsubscribe();
     await this.file?.close();
     this.file = undefined;
   }
