@@ -1,0 +1,161 @@
+/**
+ * Differential tests against RxJS where the README states an equivalence:
+ *
+ * - `mapAsync(1, f)` ≈ `concatMap(f)`, and so is any partitioned operator whose elements share one key
+ *   (`mapAsyncPartitioned(n, 1, () => k, f)`, `mapAsyncPartitionedUnordered(n, 1, () => k, f)`);
+ * - `mapAsyncPartitionedUnordered(n, 1, uniqueKey, f)` ≈ `mergeMap(f, n)`.
+ *
+ * Random scenarios in virtual time (source timing, completion or error; per-element inners that emit
+ * 0..n values, synchronously or later, then complete or error; an early unsubscription) are run through
+ * both, and everything observable is logged with its frame: the output's notifications, every inner's
+ * subscription and teardown (in call order: finalization order included), the source's teardown. The
+ * logs must be equal.
+ */
+import fc from 'fast-check';
+import { concatMap, mergeMap, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { mapAsync, mapAsyncPartitioned, mapAsyncPartitionedUnordered } from '../../src/index';
+import { framesOf, Inners, timedSource } from './support';
+
+interface InnerSpec {
+  /** Frames after subscription at which values are emitted (0 = synchronously, while subscribed). */
+  offsets: number[];
+  /** Frames after subscription at which it completes or errors (≥ every offset). */
+  latency: number;
+  fails: boolean;
+}
+
+interface Scenario {
+  gaps: number[];
+  inners: InnerSpec[];
+  /** The source ends this many frames after its last element: completes, errors, or (null) never ends. */
+  end: { after: number; fails: boolean } | null;
+  unsubscribeAt: number | null;
+  parallelism: number;
+}
+
+const innerArb: fc.Arbitrary<InnerSpec> = fc
+  .record({
+    offsets: fc.array(fc.nat({ max: 4 }), { maxLength: 3 }),
+    latency: fc.nat({ max: 5 }),
+    fails: fc.nat({ max: 9 }).map((n) => n < 2),
+  })
+  .map((s) => ({ ...s, offsets: s.offsets.map((o) => Math.min(o, s.latency)).sort((a, b) => a - b) }));
+
+const scenarioArb: fc.Arbitrary<Scenario> = fc.integer({ min: 0, max: 10 }).chain((n) =>
+  fc.record({
+    gaps: fc.array(fc.nat({ max: 3 }), { minLength: n, maxLength: n }),
+    inners: fc.array(innerArb, { minLength: n, maxLength: n }),
+    end: fc.option(fc.record({ after: fc.nat({ max: 4 }), fails: fc.boolean() }), { freq: 4 }),
+    unsubscribeAt: fc.option(fc.nat({ max: 30 }), { freq: 2 }),
+    parallelism: fc.integer({ min: 1, max: 4 }),
+  }),
+);
+
+/** An inner that follows `spec`, logging through `inners` under name `i`. */
+function innerOf(i: number, spec: InnerSpec, inners: Inners, scheduler: SchedulerLike): Observable<string> {
+  return inners.make<string>(`${i}`, (subscriber) => {
+    const events: [number, () => void][] = spec.offsets.map((at, k) => [at, () => subscriber.next(`${i}.${k}`)]);
+    events.push([spec.latency, () => (spec.fails ? subscriber.error(`fail ${i}`) : subscriber.complete())]);
+    for (const [at, run] of events) {
+      if (subscriber.closed) return;
+      if (at === 0) run();
+      else subscriber.add(scheduler.schedule(run, at));
+    }
+  });
+}
+
+/** Runs `scenario` through `operator` in virtual time and returns the log of everything observable. */
+function logOf(scenario: Scenario, operator: (project: (i: number) => Observable<string>) => OperatorFunction<number, string>): string[] {
+  const scheduler = new TestScheduler(() => {});
+  const log: string[] = [];
+  scheduler.run(() => {
+    const now = () => scheduler.now();
+    const inners = new Inners(now);
+    const frames = framesOf(scenario.gaps);
+    const last = frames.length === 0 ? 0 : frames[frames.length - 1]!;
+    let source: Observable<number> = timedSource(frames, scheduler, scenario.end === null ? 1e9 : last + scenario.end.after, () =>
+      inners.record('source torn down'),
+    );
+    if (scenario.end?.fails) {
+      const failAt = last + scenario.end.after;
+      const timed = source;
+      source = new Observable<number>((subscriber) => {
+        subscriber.add(timed.subscribe({ next: (v) => subscriber.next(v), error: (e) => subscriber.error(e) }));
+        subscriber.add(scheduler.schedule(() => subscriber.error('source failed'), failAt));
+      });
+    }
+    const subscription = source.pipe(operator((i) => innerOf(i, scenario.inners[i]!, inners, scheduler))).subscribe({
+      next: (v) => inners.record(`next ${v}`),
+      error: (e) => inners.record(`error ${String(e)}`),
+      complete: () => inners.record('complete'),
+    });
+    if (scenario.unsubscribeAt !== null) {
+      scheduler.schedule(() => {
+        inners.record('unsubscribe');
+        subscription.unsubscribe();
+      }, scenario.unsubscribeAt);
+    }
+    scheduler.schedule(() => subscription.unsubscribe(), 200); // a source that never ends
+    scheduler.flush();
+    log.push(...inners.log);
+  });
+  return log;
+}
+
+describe('differential: the README equivalences, logged frame by frame', () => {
+  it('mapAsync(1, f) ≈ concatMap(f)', () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        expect(logOf(scenario, (f) => mapAsync(1, f))).toEqual(logOf(scenario, (f) => concatMap(f)));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('partitioned operators whose elements share one key ≈ concatMap(f), at any parallelism', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.boolean(), (scenario, ordered) => {
+        const n = scenario.parallelism + 1;
+        const ours = ordered ? mapAsyncPartitioned : mapAsyncPartitionedUnordered;
+        expect(logOf(scenario, (f) => ours(n, 1, () => 'one', f))).toEqual(logOf(scenario, (f) => concatMap(f)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('mapAsyncPartitionedUnordered(n, 1, uniqueKey, f) ≈ mergeMap(f, n)', () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        const n = scenario.parallelism;
+        expect(logOf(scenario, (f) => mapAsyncPartitionedUnordered(n, 1, (i: number) => i, f))).toEqual(
+          logOf(scenario, (f) => mergeMap(f, n)),
+        );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('the harness sees what it should: a known scenario logs subscription, values, teardown and completion', () => {
+    const scenario: Scenario = {
+      gaps: [0, 1],
+      inners: [
+        { offsets: [1], latency: 2, fails: false },
+        { offsets: [0], latency: 0, fails: false },
+      ],
+      end: { after: 0, fails: false },
+      unsubscribeAt: null,
+      parallelism: 1,
+    };
+    expect(logOf(scenario, (f) => concatMap(f))).toEqual([
+      '0 sub 0',
+      '1 next 0.0',
+      '1 source torn down', // it completed at its last element's frame
+      '2 fin 0',
+      '2 sub 1',
+      '2 next 1.0',
+      '2 fin 1',
+      '2 complete',
+    ]);
+  });
+});
