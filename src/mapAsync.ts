@@ -1,7 +1,8 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
-import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
+import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
 import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
+import type { ProjectContext } from './types.js';
 
 /**
  * Options of {@link (mapAsync:1)}.

@@ -8,7 +8,7 @@
 import { config, mergeMap, Observable, Subject, Subscription, UnsubscriptionError, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { batchByLane, boundedOrdering, mapAsync, Valve, type ProjectContext } from '../../src/index';
-import { macrotask, mapKinds, mapOp } from './support';
+import { mapKinds, mapOp } from './support';
 
 const teardownError = new Error('teardown threw');
 
@@ -111,8 +111,9 @@ describe.each(mapKinds)('%s — a throwing finalizer does not stop the teardown'
         )
         .subscribe({ error: (e: unknown) => (outputError = e) });
       [0, 1, 2].forEach((v) => source.next(v));
-      await macrotask();
-      await macrotask();
+      // RxJS reports unhandled errors on a timer: wait for it (bounded), then a little longer for a second one.
+      for (let i = 0; i < 200 && reported.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 20));
       expect(outputError).toBe(failure);
       expect(log).toEqual(['fin 0', 'fin 1']);
       const flattened = reported.flatMap((e) => (e instanceof UnsubscriptionError ? e.errors : [e]));
@@ -167,17 +168,16 @@ describe('batchByLane — a throwing finalizer does not stop the teardown', () =
 
   it('a maxWait timer whose cancellation throws: the other timers are cancelled and the running handlers unsubscribed', () => {
     const scheduler = new TestScheduler(() => {});
-    let cancellations = 0;
+    let armed = 0;
     const hostile: SchedulerLike = {
       now: () => scheduler.now(),
       schedule: (work: () => void, delay?: number) => {
         const action = scheduler.schedule(work, delay);
-        const subscription = new Subscription(() => {
+        const first = ++armed === 1;
+        return new Subscription(() => {
           action.unsubscribe();
-          cancellations++;
-          if (cancellations === 1) throw teardownError;
+          if (first) throw teardownError; // lane 0's timer
         });
-        return subscription;
       },
     } as SchedulerLike;
     const log: string[] = [];
