@@ -84,13 +84,22 @@ export interface BatchByLaneOptions<T, K> extends FlowControlOptions {
  * - **Output.** Exactly one settlement per message. `ordered: true`: in input order (a settled message
  *   waits for every earlier one). `ordered: false`: each batch's settlements as soon as it settles, in
  *   batch order (per-lane order is kept).
+ * - **Handler results.** An array, a PromiseLike of one (treated as `from()` treats it: the first
+ *   settlement counts, a `then` that throws errors the output), or an Observable whose first value is
+ *   the array (it is unsubscribed, and so finalized, before that array is used).
  * - **Errors.** A handler that throws, rejects or errors, a throwing `key`, a result that is not an
  *   array, or a source error fails the output at once and tears everything down. Map per-message
  *   failures to results inside the handler instead (see the README).
  * - **Completion** after the source completed and every message was settled and emitted.
  * - **Teardown.** Unsubscribing (or an error) unsubscribes the source, cancels every `maxWait` timer,
- *   unsubscribes running handler Observables and aborts `context.signal` of running batches, and frees
- *   every lane.
+ *   unsubscribes running handler Observables and aborts `context.signal` of running batches (not of the
+ *   batch whose failure errored the output), and frees every lane. A signal read after that moment is
+ *   already aborted. Every finalizer runs even if one throws; the errors reach whoever unsubscribed as
+ *   one `UnsubscriptionError`, as in RxJS.
+ * - **Re-entrancy.** A message the `key` function pushes into the source is admitted right after the
+ *   message being keyed (with `batchByLaneFromBatches`, an array pushed meanwhile comes after the whole
+ *   current array). A message pushed from a downstream `next` is admitted at once; batches start from
+ *   the operator's loop, after that call returns. Nothing is lost and the bounds hold.
  * - **Memory.** A lane exists only while it has buffered or running messages: millions of distinct keys
  *   leave nothing behind.
  * - **Batched sources.** For a source that already delivers arrays (a broker's fetch batch) use

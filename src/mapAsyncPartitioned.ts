@@ -43,11 +43,22 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  *   emitted contiguously in its element's turn; the head element's values stream out as they arrive.
  *   An inner that completes without a value drops its element (Akka's `null` result); `null` and
  *   `undefined` values are emitted like any other.
+ * - **Inners.** `project` may return any `ObservableInput`. A PromiseLike is treated as `from()` treats
+ *   it: its first settlement counts (a second fulfilment, or a rejection after a fulfilment, is
+ *   ignored), and a `then` that throws errors the output. An inner is finalized (its teardown,
+ *   `finalize` included, has run) before its slot is reused and before the output completes.
  * - **Errors fail fast.** A throwing `key` or `project`, or an erroring inner, errors the output
  *   at once, even while earlier results are pending, and tears everything down.
  * - **Completion** after the source completed and every held element was emitted or dropped.
  * - **Teardown.** Unsubscribing tears down the source and every running inner; `context.signal` is
- *   aborted for work that had not completed, so a `fetch` can be cancelled.
+ *   aborted for work that had not finished, so a `fetch` can be cancelled (not for the element whose
+ *   failure errored the output). An inner returned by a `project` that made the output unsubscribe is
+ *   not subscribed, and its signal is already aborted. Every finalizer runs even if one throws; the
+ *   errors reach whoever unsubscribed as one `UnsubscriptionError`, as in RxJS.
+ * - **Re-entrancy.** A value the `key` function pushes into the source is admitted right after the
+ *   element being keyed. A value pushed synchronously while the operator starts inners (a downstream
+ *   `next` receiving a synchronous inner's value) is admitted at once and started after that call
+ *   returns — where `mergeMap` would start it inside the call. Nothing is lost and the bounds hold.
  * - **Flow control.** See {@link FlowControlOptions}: a `valve` makes pull and pausable sources stop at
  *   the bound; push sources queue beyond it (bounded by `maxQueued` if set).
  * - **Memory.** Per-key state exists only while that key has elements running or waiting.

@@ -23,7 +23,9 @@ import type { ProjectContext } from './types.js';
  *   its inner completes, which admits the next waiting element. With `perKey` 1 the output keeps
  *   per-key order (a key's next inner starts only after the previous one completed); with a larger
  *   `perKey`, inners of one key overlap and their values interleave.
- * - **Errors, completion, teardown, flow control and memory** as in `mapAsyncPartitioned`.
+ * - **Inners, errors, completion, teardown, re-entrancy, flow control and memory** as in
+ *   `mapAsyncPartitioned`. With a key per element, `mapAsyncPartitionedUnordered(n, 1, key, project)`
+ *   behaves as `mergeMap(project, n)`, but for the synchronous re-entrancy described there.
  *
  * @example
  * ```ts

@@ -12,7 +12,7 @@
  * logs must be equal.
  */
 import fc from 'fast-check';
-import { concatMap, mergeMap, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { concatMap, mergeMap, Observable, Subject, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { mapAsync, mapAsyncPartitioned, mapAsyncPartitionedUnordered } from '../../src/index';
 import { framesOf, Inners, timedSource } from './support';
@@ -161,6 +161,95 @@ describe('differential: the README equivalences, logged frame by frame', () => {
       '2 next 1.0',
       '2 fin 1',
       '2 complete',
+    ]);
+  });
+});
+
+describe('differential: re-entrancy (a downstream that pushes into the source)', () => {
+  /** Each output value `i.k` makes the downstream push `feedback[i]` new elements into the source Subject. */
+  function reentrantLog(operator: OperatorOf, inners: InnerSpec[], feedback: number[], initial: number): string[] {
+    const scheduler = new TestScheduler(() => {});
+    const log: string[] = [];
+    scheduler.run(() => {
+      const tracker = new Inners(() => scheduler.now());
+      const source = new Subject<number>();
+      let next = 0;
+      const push = (count: number) => {
+        for (let k = 0; k < count && next < inners.length; k++) {
+          tracker.record(`push ${next}`);
+          source.next(next++);
+        }
+      };
+      source.pipe(operator((i) => innerOf(i, inners[i]!, tracker, scheduler))).subscribe({
+        next: (v) => {
+          tracker.record(`next ${v}`);
+          push(feedback[Number(v.split('.')[0])] ?? 0);
+        },
+        error: (e) => tracker.record(`error ${String(e)}`),
+      });
+      push(initial);
+      scheduler.flush();
+      log.push(...tracker.log);
+    });
+    return log;
+  }
+
+  const asyncInner = innerArb.filter((s) => s.latency > 0 && s.offsets.every((o) => o > 0));
+
+  it('with asynchronous inners, re-entrant pushes run exactly as with mergeMap / concatMap', () => {
+    fc.assert(
+      fc.property(
+        fc.array(asyncInner, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat({ max: 2 }), { minLength: 12, maxLength: 12 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        (inners, feedback, initial, n) => {
+          expect(reentrantLog((f) => mapAsyncPartitionedUnordered(n, 1, (i: number) => i, f), inners, feedback, initial)).toEqual(
+            reentrantLog((f) => mergeMap(f, n), inners, feedback, initial),
+          );
+          expect(reentrantLog((f) => mapAsync(1, f), inners, feedback, initial)).toEqual(
+            reentrantLog((f) => concatMap(f), inners, feedback, initial),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('with a synchronous inner, a value pushed during its emission starts after that call returns (mergeMap starts it inside)', () => {
+    const inners: InnerSpec[] = [0, 1, 2].map(() => ({ offsets: [0], latency: 0, fails: false }));
+    const feedback = [1, 1, 0]; // 0's value pushes 1, 1's value pushes 2
+    const reference = reentrantLog((f) => mergeMap(f, 3), inners, feedback, 1);
+    const ours = reentrantLog((f) => mapAsyncPartitionedUnordered(3, 1, (i: number) => i, f), inners, feedback, 1);
+    // mergeMap: 1 is subscribed inside the emission of 0.0, before 0 is finalized.
+    expect(reference).toEqual([
+      '0 push 0',
+      '0 sub 0',
+      '0 next 0.0',
+      '0 push 1',
+      '0 sub 1',
+      '0 next 1.0',
+      '0 push 2',
+      '0 sub 2',
+      '0 next 2.0',
+      '0 fin 2',
+      '0 fin 1',
+      '0 fin 0',
+    ]);
+    // The pack: the same values, nothing lost; 1 starts once 0's subscribe call has returned.
+    expect(ours).toEqual([
+      '0 push 0',
+      '0 sub 0',
+      '0 next 0.0',
+      '0 push 1',
+      '0 fin 0',
+      '0 sub 1',
+      '0 next 1.0',
+      '0 push 2',
+      '0 fin 1',
+      '0 sub 2',
+      '0 next 2.0',
+      '0 fin 2',
     ]);
   });
 });

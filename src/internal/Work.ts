@@ -53,9 +53,9 @@ export abstract class Work<R> implements Observer<R> {
   }
 
   /**
-   * Unsubscribes the inner now that it is done, so its teardown runs before the operator reuses its slot
-   * or completes (RxJS: "should finalize before moving to the next observable"). Nobody is unsubscribing,
-   * so an error its teardown throws is reported as unhandled.
+   * Unsubscribes the inner now that the work is done before its inner completed (a batch's first array
+   * is its answer), so its teardown runs before the operator goes on. Nobody is unsubscribing, so an
+   * error its teardown throws is reported as unhandled.
    */
   protected release(): void {
     const inner = this.inner;

@@ -1,8 +1,9 @@
-import { config, Subscriber, UnsubscriptionError, type Unsubscribable } from 'rxjs';
+import { config, Subscriber, UnsubscriptionError, type Observer, type Unsubscribable } from 'rxjs';
 
 /**
- * How an operator of the pack subscribes to its source: the one place that touches `Subscriber`
- * internals (RxJS 7's protected `_next`, `_error`, `_complete`).
+ * How an operator of the pack subscribes to its source. This file is the one place that touches
+ * `Subscriber` internals (RxJS 7's protected `_next`, `_error`, `_complete`): the source's subscriber
+ * ({@link operate}) and an inner's ({@link InnerSubscriber}).
  * @internal
  */
 export interface OperateConfig<T> {
@@ -84,6 +85,42 @@ class OperateSubscriber<T> extends Subscriber<T> {
   private fail(error: unknown): void {
     if (this.output.closed) reportUnhandledError(error);
     else this.output.error(error);
+  }
+}
+
+/**
+ * The subscriber of an inner (what `project` or a handler returned; see `runInner`). Unlike a plain
+ * `Subscriber`, it runs the inner's teardown *before* passing its completion on, so the inner is
+ * finalized before the operator reuses its slot or completes (RxJS: "should finalize before moving to
+ * the next observable") — at no extra cost: the unsubscribe a `Subscriber` runs after `complete()`
+ * anyway simply runs first. Nobody is unsubscribing then, so an error its teardown throws is reported
+ * as unhandled. Values and errors pass as with a plain `Subscriber`.
+ * @internal
+ */
+export class InnerSubscriber<R> extends Subscriber<R> {
+  constructor(private readonly observer: Observer<R>) {
+    super();
+  }
+
+  protected override _next(value: R): void {
+    this.observer.next(value);
+  }
+
+  protected override _error(error: unknown): void {
+    try {
+      this.observer.error(error);
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  protected override _complete(): void {
+    try {
+      this.unsubscribe();
+    } catch (error) {
+      reportUnhandledError(error);
+    }
+    this.observer.complete();
   }
 }
 

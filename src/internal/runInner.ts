@@ -1,6 +1,6 @@
-import { from, Observable, Subscriber, type ObservableInput } from 'rxjs';
+import { from, Observable, type ObservableInput } from 'rxjs';
 import { isPromiseLike } from './isPromiseLike.js';
-import { reportUnhandledError } from './operate.js';
+import { InnerSubscriber, reportUnhandledError } from './operate.js';
 import type { Work } from './Work.js';
 
 /**
@@ -9,8 +9,9 @@ import type { Work } from './Work.js';
  *
  * - nothing, when the work was torn down while `project` ran (it made the output unsubscribe): an
  *   Observable is not subscribed, a PromiseLike's outcome is ignored;
- * - an Observable: subscribed with a Subscriber that `work.inner` holds before subscribing, so teardown
- *   reaches a synchronous inner in the middle of its emissions;
+ * - an Observable: subscribed with an {@link InnerSubscriber} that `work.inner` holds before subscribing,
+ *   so teardown reaches a synchronous inner in the middle of its emissions, and whose teardown runs
+ *   before its completion is passed on;
  * - a PromiseLike: treated as RxJS's `from()` treats it — the first settlement wins, a `then` that throws
  *   fails the work — without an Observable per element (the hot path of Promise projects);
  * - anything else through `from()`; what `from()` rejects fails the work.
@@ -34,7 +35,7 @@ export function runInner<R>(work: Work<R>, input: ObservableInput<R>): void {
 }
 
 function subscribeInner<R>(work: Work<R>, input: Observable<R>): void {
-  const inner = new Subscriber<R>(work);
+  const inner = new InnerSubscriber<R>(work);
   work.inner = inner;
   input.subscribe(inner);
 }

@@ -78,7 +78,7 @@ class Job<T, K, R> extends Work<R> implements ProjectContext {
   complete(): void {
     if (this.cancelled) return;
     this.settled = true;
-    this.release(); // the inner's teardown runs before its slot is reused
+    this.inner = null; // already torn down (InnerSubscriber), before its slot is reused
     this.run.onComplete(this);
   }
 
@@ -144,8 +144,9 @@ class AsyncMapRun<T, K, R> {
   }
 
   private onSourceValue(value: T): void {
-    if (this.reentry.holds)
-      this.reentry.park(value); // pushed by a key function: after the element it keys
+    const reentry = this.reentry;
+    // Pushed by a key function (or behind values that were): admitted after the element being keyed.
+    if (reentry.busy || reentry.parked !== null) reentry.park(value);
     else this.accept(value);
   }
 
@@ -182,7 +183,7 @@ class AsyncMapRun<T, K, R> {
     const job = new Job<T, K, R>(this, value, key, index);
     this.order?.push(job);
     if (this.partitions === null || this.partitions.arrive(key, job)) this.ready.push(job);
-    if (this.reentry.waiting) this.reentry.drain(this.acceptParked);
+    if (this.reentry.parked !== null) this.reentry.drain(this.acceptParked);
   }
 
   private readonly acceptParked = (value: T): void => {

@@ -129,8 +129,9 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
   }
 
   private onSourceValue(value: T): void {
-    if (this.reentry.holds)
-      this.reentry.park(value); // pushed by a key function: after the message it keys
+    const reentry = this.reentry;
+    // Pushed by a key function (or behind values that were): admitted after the message being keyed.
+    if (reentry.busy || reentry.parked !== null) reentry.park(value);
     else this.accept(value);
   }
 
@@ -138,7 +139,7 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
     const reentry = this.reentry;
     const admitted = this.offer(value);
     if (admitted && (this.admit(value) || this.intake.held >= this.maxInFlight || this.sourceDone)) this.pump();
-    if (reentry.waiting) reentry.drain(this.handleParked);
+    if (reentry.parked !== null) reentry.drain(this.handleParked);
   }
 
   /**
@@ -146,7 +147,8 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
    * array that a key function pushes meanwhile (input order is array order, then position).
    */
   private onSourceArray(values: T | readonly T[]): void {
-    if (this.reentry.holds) this.reentry.park(values);
+    const reentry = this.reentry;
+    if (reentry.busy || reentry.parked !== null) reentry.park(values);
     else this.acceptArray(values);
   }
 
@@ -165,7 +167,7 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
       if (this.subscriber.closed) return;
     }
     if (wake || this.intake.held >= this.maxInFlight || this.sourceDone) this.pump();
-    if (reentry.waiting) reentry.drain(this.handleParked);
+    if (reentry.parked !== null) reentry.drain(this.handleParked);
   }
 
   /** Hands a parked source value in, as the source would have. */
@@ -284,7 +286,7 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
       }
       if (intake.canTake()) {
         this.admit(intake.take());
-        if (this.reentry.waiting) this.reentry.drain(this.handleParked);
+        if (this.reentry.parked !== null) this.reentry.drain(this.handleParked);
         continue;
       }
       if (this.sourceDone && !table.inputDone && intake.queued === 0) {
