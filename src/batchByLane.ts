@@ -1,4 +1,5 @@
-import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runBatchByLane, type BatchByLaneConfig } from './internal/batch/BatchRun.js';
 import {
