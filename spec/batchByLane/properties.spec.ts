@@ -191,5 +191,5 @@ describe('batchByLane properties', () => {
       }),
       { numRuns: 120 },
     );
-  });
+  }, 60_000); // ~4 s idle; the default 5 s is too short on a loaded machine
 });

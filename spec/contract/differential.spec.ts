@@ -17,6 +17,9 @@ import { TestScheduler } from 'rxjs/testing';
 import { mapAsync, mapAsyncPartitioned, mapAsyncPartitionedUnordered } from '../../src/index';
 import { framesOf, Inners, timedSource } from './support';
 
+// Property runs take seconds on an idle machine; the default 5 s timeout is too short under load.
+jest.setTimeout(60_000);
+
 interface InnerSpec {
   /** Frames after subscription at which values are emitted (0 = synchronously, while subscribed). */
   offsets: number[];

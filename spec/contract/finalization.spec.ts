@@ -11,6 +11,9 @@ import { TestScheduler } from 'rxjs/testing';
 import { mapAsync, mapAsyncPartitioned, mapAsyncPartitionedUnordered } from '../../src/index';
 import { framesOf, Inners, mapKinds, mapOp, timedSource } from './support';
 
+// Property runs take seconds on an idle machine; the default 5 s timeout is too short under load.
+jest.setTimeout(60_000);
+
 /** RxJS's own spec: `init n` when the inner is subscribed, `finalized n` when it is torn down. */
 function finalizeLog(
   operator: (create: (n: number) => ObservableInput<number>) => OperatorFunction<number, number>,

@@ -25,6 +25,9 @@ import {
 } from '../../src/index';
 import { framesOf, timedSource } from './support';
 
+// Property runs take seconds on an idle machine; the default 5 s timeout is too short under load.
+jest.setTimeout(60_000);
+
 type Kind = 'mapAsync' | 'mapAsyncPartitioned' | 'mapAsyncPartitionedUnordered' | 'batchByLane' | 'batchByLaneFromBatches';
 
 interface Work {

@@ -16,6 +16,9 @@ import {
 } from '../../src/index';
 import { mapKinds, mapOp, type MapKind } from './support';
 
+// Property runs take seconds on an idle machine; the default 5 s timeout is too short under load.
+jest.setTimeout(60_000);
+
 describe.each([
   ['mapAsyncPartitioned', mapAsyncPartitioned],
   ['mapAsyncPartitionedUnordered', mapAsyncPartitionedUnordered],

@@ -10,6 +10,9 @@ import { TestScheduler } from 'rxjs/testing';
 import { batchByLane, boundedOrdering, mapAsync, Valve, type ProjectContext } from '../../src/index';
 import { mapKinds, mapOp } from './support';
 
+// Property runs take seconds on an idle machine; the default 5 s timeout is too short under load.
+jest.setTimeout(60_000);
+
 const teardownError = new Error('teardown threw');
 
 /** An inner that never emits and whose teardown throws `teardownError` (when `throws`) after logging. */
