@@ -1,7 +1,18 @@
-import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
-import type { BatchResultCountError } from './errors.js';
-import type { FlowControlOptions } from './flow/FlowControlOptions.js';
-import { readBatchByLaneConfig, runBatchByLane } from './internal/runBatchByLane.js';
+import { asyncScheduler } from 'rxjs';
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
+import { runBatchByLane, type BatchByLaneConfig } from './internal/batch/BatchRun.js';
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkKnownOptions,
+  checkOptions,
+  checkPositiveInteger,
+  checkScheduler,
+  type KnownOptions,
+} from './internal/validate.js';
+import type { BatchDiagnostic, BatchHandler, BatchSettlement } from './types.js';
 
 /**
  * Options of {@link batchByLane} and {@link batchByLaneFromBatches}.
@@ -35,53 +46,6 @@ export interface BatchByLaneOptions<T, K> extends FlowControlOptions {
    * A throwing callback fails the output.
    */
   onDiagnostic?: (diagnostic: BatchDiagnostic<K>) => void;
-}
-
-/**
- * What a batch handler receives as its last argument.
- * @public
- */
-export interface BatchContext {
-  /**
-   * Aborted when the batch is torn down before it settled: the output was unsubscribed, or failed
-   * elsewhere. Hand it to `fetch` or any API that takes an `AbortSignal`. Created on first access.
-   */
-  readonly signal: AbortSignal;
-}
-
-/**
- * Handles one batch of one lane and returns one result per message, positionally: the result at index i
- * settles message i. Synchronously (an array), as a Promise of an array, or as an Observable whose first
- * value is the array.
- * @public
- */
-export type BatchHandler<T, K, R> = (
-  batch: readonly T[],
-  key: K,
-  context: BatchContext,
-) => readonly R[] | PromiseLike<readonly R[]> | Observable<readonly R[]>;
-
-/**
- * The outcome of one message: its result (`ok: true`), or a {@link BatchResultCountError} (`ok: false`)
- * when the handler returned too few results for its batch.
- * @public
- */
-export type BatchSettlement<T, K, R> =
-  { value: T; key: K; ok: true; result: R } | { value: T; key: K; ok: false; error: BatchResultCountError };
-
-/**
- * A diagnostic of {@link batchByLane}: something wrong that does not fail the output.
- * @public
- */
-export interface BatchDiagnostic<K> {
-  /** `surplusResults`: the handler returned more results than the batch had messages; the surplus was ignored. */
-  kind: 'surplusResults';
-  /** The key of the batch's lane. */
-  key: K;
-  /** The batch's message count. */
-  expected: number;
-  /** How many results the handler returned. */
-  received: number;
 }
 
 /**
@@ -121,13 +85,22 @@ export interface BatchDiagnostic<K> {
  * - **Output.** Exactly one settlement per message. `ordered: true`: in input order (a settled message
  *   waits for every earlier one). `ordered: false`: each batch's settlements as soon as it settles, in
  *   batch order (per-lane order is kept).
+ * - **Handler results.** An array, a PromiseLike of one (treated as `from()` treats it: the first
+ *   settlement counts, a `then` that throws errors the output), or an Observable whose first value is
+ *   the array (it is unsubscribed, and so finalized, before that array is used).
  * - **Errors.** A handler that throws, rejects or errors, a throwing `key`, a result that is not an
  *   array, or a source error fails the output at once and tears everything down. Map per-message
  *   failures to results inside the handler instead (see the README).
  * - **Completion** after the source completed and every message was settled and emitted.
  * - **Teardown.** Unsubscribing (or an error) unsubscribes the source, cancels every `maxWait` timer,
- *   unsubscribes running handler Observables and aborts `context.signal` of running batches, and frees
- *   every lane.
+ *   unsubscribes running handler Observables and aborts `context.signal` of running batches (not of the
+ *   batch whose failure errored the output), and frees every lane. A signal read after that moment is
+ *   already aborted. Every finalizer runs even if one throws; the errors reach whoever unsubscribed as
+ *   one `UnsubscriptionError`, as in RxJS.
+ * - **Re-entrancy.** A message the `key` function pushes into the source is admitted right after the
+ *   message being keyed (with `batchByLaneFromBatches`, an array pushed meanwhile comes after the whole
+ *   current array). A message pushed from a downstream `next` is admitted at once; batches start from
+ *   the operator's loop, after that call returns. Nothing is lost and the bounds hold.
  * - **Memory.** A lane exists only while it has buffered or running messages: millions of distinct keys
  *   leave nothing behind.
  * - **Batched sources.** For a source that already delivers arrays (a broker's fetch batch) use
@@ -158,4 +131,65 @@ export function batchByLane<T, K, R>(
   handler: BatchHandler<T, K, R>,
 ): OperatorFunction<T, BatchSettlement<T, K, R>> {
   return runBatchByLane(readBatchByLaneConfig('batchByLane', options, handler), false);
+}
+
+const BATCH_BY_LANE_OPTIONS = {
+  key: true,
+  size: true,
+  maxWait: true,
+  concurrency: true,
+  maxInFlight: true,
+  ordered: true,
+  scheduler: true,
+  onDiagnostic: true,
+  valve: true,
+  maxQueued: true,
+} as const satisfies Record<keyof BatchByLaneOptions<unknown, unknown>, true> & KnownOptions;
+
+/**
+ * Validates `batchByLane`'s arguments at creation time and applies the defaults (`concurrency` and
+ * `maxInFlight` `Infinity`, `ordered` `true`, `asyncScheduler`, no `maxWait`).
+ * @internal
+ */
+export function readBatchByLaneConfig<T, K, R>(
+  operator: string,
+  options: BatchByLaneOptions<T, K>,
+  handler: BatchHandler<T, K, R>,
+): BatchByLaneConfig<T, K, R> {
+  checkOptions(operator, options);
+  checkKnownOptions(operator, options, BATCH_BY_LANE_OPTIONS);
+  const {
+    key,
+    size,
+    maxWait,
+    concurrency = Infinity,
+    maxInFlight = Infinity,
+    ordered = true,
+    scheduler = asyncScheduler,
+    onDiagnostic,
+  } = options;
+  checkFunction(operator, 'key', key);
+  checkPositiveInteger(operator, 'size', size);
+  if (maxWait !== undefined) checkDuration(operator, 'maxWait', maxWait, true);
+  checkPositiveInteger(operator, 'concurrency', concurrency, true);
+  checkPositiveInteger(operator, 'maxInFlight', maxInFlight, true);
+  checkBoolean(operator, 'ordered', ordered);
+  checkScheduler(operator, scheduler);
+  if (onDiagnostic !== undefined) checkFunction(operator, 'onDiagnostic', onDiagnostic);
+  checkFunction(operator, 'handler', handler);
+  const { valve, maxQueued } = readFlowControl(operator, options);
+  return {
+    operator,
+    key,
+    size,
+    maxWait: maxWait === Infinity ? undefined : maxWait,
+    concurrency,
+    maxInFlight,
+    ordered,
+    scheduler,
+    onDiagnostic,
+    handler,
+    valve,
+    maxQueued,
+  };
 }

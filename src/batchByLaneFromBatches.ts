@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
-import type { BatchByLaneOptions, BatchHandler, BatchSettlement } from './batchByLane.js';
-import { readBatchByLaneConfig, runBatchByLane } from './internal/runBatchByLane.js';
+import { readBatchByLaneConfig, type BatchByLaneOptions } from './batchByLane.js';
+import { runBatchByLane } from './internal/batch/BatchRun.js';
+import type { BatchHandler, BatchSettlement } from './types.js';
 
 /**
  * {@link batchByLane} for a source that already delivers arrays of messages — a broker's fetch batch

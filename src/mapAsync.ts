@@ -1,7 +1,8 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
-import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
+import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
 import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
+import type { ProjectContext } from './types.js';
 
 /**
  * Options of {@link (mapAsync:1)}.
@@ -41,8 +42,10 @@ const MAP_ASYNC_OPTIONS = {
  * - **Ordered output.** Input order; an inner may emit 0..n values, emitted contiguously in its turn
  *   (the head's values stream as they arrive). An inner that completes empty drops its element.
  * - **Errors fail fast**, **completion** after the source completed and all results were emitted,
- *   **teardown** of every running inner with `context.signal` aborted — as in {@link (mapAsyncPartitioned:1)},
- *   which is this operator plus a per-key bound.
+ *   **inners** (PromiseLikes as `from()` runs them; each finalized before its slot is reused),
+ *   **teardown** of every running inner with `context.signal` aborted, and **re-entrancy** — as in
+ *   {@link (mapAsyncPartitioned:1)}, which is this operator plus a per-key bound. `mapAsync(1, project)`
+ *   behaves as `concatMap(project)`.
  * - **Flow control.** See {@link FlowControlOptions}.
  *
  * @example

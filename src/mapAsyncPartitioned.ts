@@ -1,7 +1,8 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
-import type { FlowControlOptions } from './flow/FlowControlOptions.js';
-import { partitionedConfig } from './internal/asyncMapArgs.js';
-import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
+import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
+import { runAsyncMap, type AsyncMapConfig } from './internal/asyncMap/AsyncMapRun.js';
+import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
+import type { ProjectContext } from './types.js';
 
 /**
  * Options of {@link (mapAsyncPartitioned:1)} and {@link (mapAsyncPartitionedUnordered:1)}.
@@ -42,11 +43,22 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  *   emitted contiguously in its element's turn; the head element's values stream out as they arrive.
  *   An inner that completes without a value drops its element (Akka's `null` result); `null` and
  *   `undefined` values are emitted like any other.
+ * - **Inners.** `project` may return any `ObservableInput`. A PromiseLike is treated as `from()` treats
+ *   it: its first settlement counts (a second fulfilment, or a rejection after a fulfilment, is
+ *   ignored), and a `then` that throws errors the output. An inner is finalized (its teardown,
+ *   `finalize` included, has run) before its slot is reused and before the output completes.
  * - **Errors fail fast.** A throwing `key` or `project`, or an erroring inner, errors the output
  *   at once, even while earlier results are pending, and tears everything down.
  * - **Completion** after the source completed and every held element was emitted or dropped.
  * - **Teardown.** Unsubscribing tears down the source and every running inner; `context.signal` is
- *   aborted for work that had not completed, so a `fetch` can be cancelled.
+ *   aborted for work that had not finished, so a `fetch` can be cancelled (not for the element whose
+ *   failure errored the output). An inner returned by a `project` that made the output unsubscribe is
+ *   not subscribed, and its signal is already aborted. Every finalizer runs even if one throws; the
+ *   errors reach whoever unsubscribed as one `UnsubscriptionError`, as in RxJS.
+ * - **Re-entrancy.** A value the `key` function pushes into the source is admitted right after the
+ *   element being keyed. A value pushed synchronously while the operator starts inners (a downstream
+ *   `next` receiving a synchronous inner's value) is admitted at once and started after that call
+ *   returns — where `mergeMap` would start it inside the call. Nothing is lost and the bounds hold.
  * - **Flow control.** See {@link FlowControlOptions}: a `valve` makes pull and pausable sources stop at
  *   the bound; push sources queue beyond it (bounded by `maxQueued` if set).
  * - **Memory.** Per-key state exists only while that key has elements running or waiting.
@@ -83,7 +95,64 @@ export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
   options: MapAsyncPartitionedOptions<T, K, O>,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
-  ...args: [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, key: K, context: ProjectContext) => O]
+  ...args: PartitionedArgs<T, K, O>
 ): OperatorFunction<T, ObservedValueOf<O>> {
   return runAsyncMap(partitionedConfig<T, K, ObservedValueOf<O>>('mapAsyncPartitioned', true, args as never));
+}
+
+/** The two call forms of `mapAsyncPartitioned(Unordered)`: one options object, or Akka's positional order. @internal */
+export type PartitionedArgs<T, K, O extends ObservableInput<unknown>> =
+  [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, key: K, context: ProjectContext) => O];
+
+const PARTITIONED_OPTIONS = {
+  parallelism: true,
+  perKey: true,
+  key: true,
+  project: true,
+  valve: true,
+  maxQueued: true,
+} as const satisfies Record<keyof MapAsyncPartitionedOptions<unknown, unknown, ObservableInput<unknown>>, true> & KnownOptions;
+
+/** Akka's names for what the pack calls `key` and `perKey`: a hint for users coming from Akka. */
+function explainAkkaName(name: string): string | undefined {
+  if (name === 'partitioner') return 'The key function is called "key" (Akka\'s partitioner)';
+  if (name === 'perPartition') return 'The per-key bound is called "perKey" (Akka\'s perPartition)';
+  return undefined;
+}
+
+/**
+ * Reads either call form of `mapAsyncPartitioned(Unordered)` — positional, or one options object — and
+ * validates everything at creation time.
+ * @internal
+ */
+export function partitionedConfig<T, K, R>(
+  operator: string,
+  ordered: boolean,
+  args: PartitionedArgs<T, K, ObservableInput<R>>,
+): AsyncMapConfig<T, K, R> {
+  let options: MapAsyncPartitionedOptions<T, K, ObservableInput<R>>;
+  if (args.length === 1) {
+    checkOptions(operator, args[0]);
+    checkKnownOptions(operator, args[0], PARTITIONED_OPTIONS, explainAkkaName);
+    options = args[0];
+  } else {
+    const [parallelism, perKey, key, project] = args;
+    options = { parallelism, perKey, key, project };
+  }
+  const { parallelism, perKey, key, project } = options;
+  checkPositiveInteger(operator, 'parallelism', parallelism);
+  checkPositiveInteger(operator, 'perKey', perKey);
+  if (parallelism > 1 && perKey >= parallelism) {
+    throw new RangeError(
+      `${operator}: perKey (${perKey}) must be less than parallelism (${parallelism}); ` +
+        `with no limit per key, use mapAsync(${parallelism}, project) instead`,
+    );
+  }
+  if (parallelism === 1 && perKey !== 1) {
+    throw new RangeError(`${operator}: perKey must be 1 when parallelism is 1, got ${perKey}`);
+  }
+  checkFunction(operator, 'key', key);
+  checkFunction(operator, 'project', project);
+  const { valve, maxQueued } = readFlowControl(operator, options);
+  return { operator, parallelism, perKey, key, project, ordered, valve, maxQueued };
 }

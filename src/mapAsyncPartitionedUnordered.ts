@@ -1,7 +1,7 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
-import { partitionedConfig } from './internal/asyncMapArgs.js';
-import { runAsyncMap, type ProjectContext } from './internal/runAsyncMap.js';
-import type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
+import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
+import { partitionedConfig, type MapAsyncPartitionedOptions, type PartitionedArgs } from './mapAsyncPartitioned.js';
+import type { ProjectContext } from './types.js';
 
 /**
  * Like {@link (mapAsyncPartitioned:1)}, with the same bounds, but emits each inner's values as they arrive
@@ -23,7 +23,9 @@ import type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
  *   its inner completes, which admits the next waiting element. With `perKey` 1 the output keeps
  *   per-key order (a key's next inner starts only after the previous one completed); with a larger
  *   `perKey`, inners of one key overlap and their values interleave.
- * - **Errors, completion, teardown, flow control and memory** as in `mapAsyncPartitioned`.
+ * - **Inners, errors, completion, teardown, re-entrancy, flow control and memory** as in
+ *   `mapAsyncPartitioned`. With a key per element, `mapAsyncPartitionedUnordered(n, 1, key, project)`
+ *   behaves as `mergeMap(project, n)`, but for the synchronous re-entrancy described there.
  *
  * @example
  * ```ts
@@ -53,7 +55,7 @@ export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unk
   options: MapAsyncPartitionedOptions<T, K, O>,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
-  ...args: [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, key: K, context: ProjectContext) => O]
+  ...args: PartitionedArgs<T, K, O>
 ): OperatorFunction<T, ObservedValueOf<O>> {
   return runAsyncMap(partitionedConfig<T, K, ObservedValueOf<O>>('mapAsyncPartitionedUnordered', false, args as never));
 }

@@ -17,7 +17,7 @@ import {
   map,
   finalize,
 } from 'rxjs';
-import { batchByLane, type BatchSettlement } from '../../src/batchByLane';
+import { batchByLane, type BatchSettlement } from '../../src/index';
 import { BatchResultCountError, QueueOverflowError } from '../../src/errors';
 import { pullFrom } from '../../src/flow/pullFrom';
 import { Valve } from '../../src/flow/Valve';

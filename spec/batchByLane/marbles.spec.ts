@@ -1,6 +1,6 @@
 import { map, Observable, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { batchByLane, type BatchByLaneOptions } from '../../src/batchByLane';
+import { batchByLane, type BatchByLaneOptions } from '../../src/index';
 
 // Messages are strings like 'a0': the first letter is the lane. Results are the message upper-cased.
 const lane = (v: string) => v[0]!;

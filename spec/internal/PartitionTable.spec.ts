@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { PartitionTable } from '../../src/internal/PartitionTable';
+import { PartitionTable } from '../../src/internal/asyncMap/PartitionTable';
 
 describe('PartitionTable', () => {
   it('starts up to perKey jobs of a key at once and queues the rest in arrival order', () => {

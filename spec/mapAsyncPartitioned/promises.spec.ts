@@ -13,7 +13,7 @@ import { from, Subject, take, type OperatorFunction, type Subscription } from 'r
 import { mapAsync } from '../../src/mapAsync';
 import { mapAsyncPartitioned } from '../../src/mapAsyncPartitioned';
 import { mapAsyncPartitionedUnordered } from '../../src/mapAsyncPartitionedUnordered';
-import type { ProjectContext } from '../../src/internal/runAsyncMap';
+import type { ProjectContext } from '../../src/index';
 
 type Kind = 'ordered' | 'unordered' | 'mapAsync';
 

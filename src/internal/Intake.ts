@@ -1,6 +1,6 @@
-import { config } from 'rxjs';
 import { QueueOverflowError } from '../errors.js';
 import type { Valve, ValveLease } from '../flow/Valve.js';
+import { reportUnhandledError } from './operate.js';
 import { Queue } from './Queue.js';
 
 /**
@@ -16,6 +16,7 @@ import { Queue } from './Queue.js';
 export class Intake<T> {
   /** Elements admitted and not yet left. */
   held = 0;
+  /** Beyond the bound, in arrival order. */
   private readonly queue = new Queue<T>();
   private readonly lease: ValveLease | undefined;
 
@@ -63,8 +64,14 @@ export class Intake<T> {
     return value;
   }
 
+  /** Elements waiting beyond the bound. */
   get queued(): number {
     return this.queue.size;
+  }
+
+  /** Nothing is held or queued: with the source done, the operator may complete. */
+  get drained(): boolean {
+    return this.held === 0 && this.queue.size === 0;
   }
 
   /** `count` held elements left the operator. */
@@ -97,13 +104,4 @@ export class Intake<T> {
       this.onValveError(error);
     }
   }
-}
-
-/** Reports an error that has no subscriber to go to, the way RxJS does (`config.onUnhandledError`, else thrown on a timer). */
-function reportUnhandledError(error: unknown): void {
-  setTimeout(() => {
-    const { onUnhandledError } = config;
-    if (onUnhandledError) onUnhandledError(error);
-    else throw error;
-  });
 }

@@ -1,24 +1,27 @@
-import { from, Observable, ObservableInput, Observer, OperatorFunction, Subscriber } from 'rxjs';
-import type { Valve } from '../flow/Valve.js';
-import { Intake } from './Intake.js';
-import { PartitionTable } from './PartitionTable.js';
-import { Queue } from './Queue.js';
-import { isPromiseLike } from './isPromiseLike.js';
-
 /**
- * What `project` receives as its last argument: the element's position and a cancellation signal.
- * @public
+ * The engine of `mapAsync`, `mapAsyncPartitioned` and `mapAsyncPartitionedUnordered`: one
+ * {@link AsyncMapRun} per subscription.
+ *
+ * Where an element waits, and why:
+ *
+ * | place                          | why                                                                  |
+ * |--------------------------------|----------------------------------------------------------------------|
+ * | `Intake` queue                 | beyond `parallelism` (a push source; capped by `maxQueued`)          |
+ * | `PartitionTable` waiting       | its key already runs `perKey` inners                                 |
+ * | `AsyncMapRun.ready`            | may start; the pump starts it (flat stack)                           |
+ * | `Job.results` in `order`       | done or streaming, but not at the head of the output (ordered only)  |
+ * @internal
  */
-export interface ProjectContext {
-  /** The element's 0-based position in the source (per subscription). */
-  readonly index: number;
-  /**
-   * Aborted when the element's work is torn down before it completed: the output was unsubscribed, or
-   * failed on another element. Hand it to `fetch` or any API that takes an `AbortSignal`. Created on
-   * first access, so it costs nothing when unused.
-   */
-  readonly signal: AbortSignal;
-}
+import { Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs';
+import type { Valve } from '../../flow/Valve.js';
+import type { ProjectContext } from '../../types.js';
+import { Intake } from '../Intake.js';
+import { operate, type Teardown } from '../operate.js';
+import { Queue } from '../Queue.js';
+import { Reentry } from '../Reentry.js';
+import { runInner } from '../runInner.js';
+import { Work } from '../Work.js';
+import { PartitionTable } from './PartitionTable.js';
 
 /** Settings of one async-map operator, already validated. @internal */
 export interface AsyncMapConfig<T, K, R> {
@@ -47,28 +50,19 @@ export function runAsyncMap<T, K, R>(config: AsyncMapConfig<T, K, R>): OperatorF
  * One element inside the operator, from admission until it leaves. It is also the element's
  * {@link ProjectContext} and the observer of its inner, so the hot path allocates no closures.
  */
-class Job<T, K, R> implements ProjectContext, Observer<R> {
+class Job<T, K, R> extends Work<R> implements ProjectContext {
+  /** Completed and handled by the run (its values are all in). */
   done = false;
-  cancelled = false;
-  /**
-   * The work itself has finished (its Promise settled, or its inner errored) even if the operator has
-   * not finished handling it: teardown triggered while handling it must not abort its signal.
-   */
-  settled = false;
   /** Values produced while not at the head of the output (ordered mode); `null` while streaming. */
   results: R[] | null = null;
-  inner: Subscriber<R> | null = null;
-  private controller: AbortController | null = null;
 
   constructor(
     private readonly run: AsyncMapRun<T, K, R>,
     readonly value: T,
     readonly key: K,
     readonly index: number,
-  ) {}
-
-  get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
+  ) {
+    super();
   }
 
   next(value: R): void {
@@ -82,22 +76,22 @@ class Job<T, K, R> implements ProjectContext, Observer<R> {
   }
 
   complete(): void {
-    if (!this.cancelled) this.run.onComplete(this);
+    if (this.cancelled) return;
+    this.settled = true;
+    this.inner = null; // already torn down (InnerSubscriber), before its slot is reused
+    this.run.onComplete(this);
   }
 
-  /** Tears down the work of a job that has not completed. */
-  cancel(): void {
-    if (this.done || this.cancelled) return;
-    this.cancelled = true;
-    this.inner?.unsubscribe();
-    if (!this.settled) this.controller?.abort();
+  resolve(value: R): void {
+    this.next(value);
+    this.complete();
   }
 }
 
 /**
- * The state of one subscription: an {@link Intake} (the `parallelism` bound, the push-source queue and
- * the valve), a {@link PartitionTable} (the per-key bound), the held jobs in input order (ordered mode)
- * or the running ones (unordered mode, for teardown), and the jobs ready to start.
+ * The state of one subscription: an {@link Intake} (the `parallelism` bound, the push-source queue,
+ * re-entrancy and the valve), a {@link PartitionTable} (the per-key bound), the held jobs in input order
+ * (ordered mode) or the running ones (unordered mode, for teardown), and the jobs ready to start.
  *
  * Work that can cascade synchronously (an inner that completes during subscribe frees a slot, which
  * starts the next job, which completes...) runs in one loop, {@link AsyncMapRun.pump}, so a synchronous
@@ -113,6 +107,8 @@ class AsyncMapRun<T, K, R> {
   private readonly ready = new Queue<Job<T, K, R>>();
   private readonly keyOf: ((value: T) => K) | null;
   private readonly project: AsyncMapConfig<T, K, R>['project'];
+  /** Source values pushed by a key function, admitted after the element being keyed. */
+  private readonly reentry = new Reentry<T>();
   private nextIndex = 0;
   private sourceDone = false;
   private pumping = false;
@@ -131,19 +127,14 @@ class AsyncMapRun<T, K, R> {
   }
 
   subscribeTo(source: Observable<T>): void {
-    const upstream = new Subscriber<T>({
+    const upstream = operate<T>(this.subscriber, {
       next: (value) => this.onSourceValue(value),
-      error: (error: unknown) => this.fail(error),
+      error: (error) => this.fail(error),
       complete: () => {
         this.sourceDone = true;
         this.pump();
       },
-    });
-    // Teardown is registered before subscribing: a synchronous source that makes a downstream `take(n)`
-    // unsubscribe mid-emission must find `upstream` already closable (the synchronous firehose trap).
-    this.subscriber.add(() => {
-      upstream.unsubscribe();
-      this.teardown();
+      finalize: (teardown) => this.teardown(teardown),
     });
     source.subscribe(upstream);
   }
@@ -153,6 +144,13 @@ class AsyncMapRun<T, K, R> {
   }
 
   private onSourceValue(value: T): void {
+    const reentry = this.reentry;
+    // Pushed by a key function (or behind values that were): admitted after the element being keyed.
+    if (reentry.busy || reentry.parked !== null) reentry.park(value);
+    else this.accept(value);
+  }
+
+  private accept(value: T): void {
     let admitted: boolean;
     try {
       admitted = this.intake.offer(value);
@@ -171,59 +169,39 @@ class AsyncMapRun<T, K, R> {
     let key: K;
     if (this.keyOf === null) key = index as unknown as K;
     else {
+      const reentry = this.reentry;
+      reentry.busy = true;
       try {
         key = this.keyOf(value);
       } catch (error) {
+        reentry.busy = false;
         this.fail(error);
         return;
       }
+      reentry.busy = false;
     }
     const job = new Job<T, K, R>(this, value, key, index);
     this.order?.push(job);
     if (this.partitions === null || this.partitions.arrive(key, job)) this.ready.push(job);
+    if (this.reentry.parked !== null) this.reentry.drain(this.acceptParked);
   }
 
+  private readonly acceptParked = (value: T): void => {
+    if (!this.subscriber.closed) this.accept(value);
+  };
+
   private start(job: Job<T, K, R>): void {
+    // Registered before project runs, so a teardown that project causes reaches the job.
+    this.running?.add(job);
     let input: ObservableInput<R>;
     try {
       input = this.project(job.value, this.keyOf === null ? job.index : job.key, job);
     } catch (error) {
+      job.settled = true; // the job that fails the output is not aborted
       this.fail(error);
       return;
     }
-    this.running?.add(job);
-    if (input instanceof Observable) {
-      this.subscribeInner(job, input);
-      return;
-    }
-    if (isPromiseLike<R>(input)) {
-      // Fast path: no Observable or Subscriber per element for Promise-returning projects.
-      input.then(
-        (value) => {
-          if (job.cancelled) return;
-          job.settled = true; // a downstream unsubscribing on this value must not abort finished work
-          job.next(value);
-          job.complete();
-        },
-        (error: unknown) => job.error(error),
-      );
-      return;
-    }
-    let observable: Observable<R>;
-    try {
-      observable = from(input);
-    } catch (error) {
-      this.fail(error); // `from` rejects inputs that are not ObservableInput
-      return;
-    }
-    this.subscribeInner(job, observable);
-  }
-
-  private subscribeInner(job: Job<T, K, R>, input: Observable<R>): void {
-    // A Subscriber held before subscribing, so a synchronous inner can be stopped mid-emission.
-    const inner = new Subscriber<R>(job);
-    job.inner = inner;
-    input.subscribe(inner);
+    runInner(job, input);
   }
 
   onValue(job: Job<T, K, R>, value: R): void {
@@ -234,22 +212,20 @@ class AsyncMapRun<T, K, R> {
 
   onComplete(job: Job<T, K, R>): void {
     job.done = true;
-    job.inner = null;
-    if (this.partitions !== null) {
-      // Eager start: the key's slot frees at completion, not at emission; the key's next job starts
-      // before this result is emitted (Akka's order of events).
-      const next = this.partitions.finish(job.key);
-      if (next !== undefined) {
-        this.ready.push(next);
-        this.pump();
-        if (this.subscriber.closed) return;
-      }
+    let next: Job<T, K, R> | undefined;
+    // Eager start: the key's slot frees at completion, not at emission; the key's next job starts
+    // before this result is emitted (Akka's order of events).
+    if (this.partitions !== null && (next = this.partitions.finish(job.key)) !== undefined) {
+      this.ready.push(next);
+      this.pump();
     }
-    if (this.order === null) {
-      this.running!.delete(job);
-      this.intake.leave();
-    } else if (job === this.order.peek()) this.drainHeads();
-    this.pump();
+    if (!this.subscriber.closed) {
+      if (this.order === null) {
+        this.running!.delete(job);
+        this.intake.leave();
+      } else if (job === this.order.peek()) this.drainHeads();
+      this.pump();
+    }
   }
 
   /** Ordered mode: emits the head's buffered values and every completed job at the head. */
@@ -275,7 +251,7 @@ class AsyncMapRun<T, K, R> {
     this.draining = false;
   }
 
-  /** Starts ready jobs and admits queued elements while there is room, then checks for completion. */
+  /** Starts ready jobs and admits waiting elements while there is room, then checks for completion. */
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
@@ -287,12 +263,18 @@ class AsyncMapRun<T, K, R> {
       else break;
     }
     this.pumping = false;
-    if (this.sourceDone && intake.held === 0 && intake.queued === 0 && !subscriber.closed) subscriber.complete();
+    this.checkComplete();
   }
 
-  private teardown(): void {
-    if (this.order !== null) for (const job of this.order) job.cancel();
-    if (this.running !== null) for (const job of this.running) job.cancel();
+  /** The one completion check: the source is done and nothing is held or waiting. */
+  private checkComplete(): void {
+    if (this.sourceDone && this.intake.drained && !this.subscriber.closed) this.subscriber.complete();
+  }
+
+  /** After the source was unsubscribed: every job's work torn down, every structure freed, the valve released. */
+  private teardown(teardown: Teardown): void {
+    teardown.cancelEach(this.order);
+    teardown.cancelEach(this.running);
     this.running?.clear();
     this.order?.clear();
     this.partitions?.clear();

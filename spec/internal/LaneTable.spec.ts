@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { BatchResultCountError } from '../../src/errors';
-import { Lane, LaneBatch, LaneTable, type LaneTableOptions, type Settlement } from '../../src/internal/LaneTable';
+import { Lane, LaneBatch, LaneTable, type LaneTableOptions, type Settlement } from '../../src/internal/batch/LaneTable';
+import { Teardown } from '../../src/internal/operate';
 
 type Msg = { key: string; n: number };
 type Table = LaneTable<Msg, string, number>;
@@ -12,6 +13,7 @@ function table(options: Partial<LaneTableOptions<Msg, string, number>> = {}): Ta
     concurrency: Infinity,
     ordered: true,
     trackAge: true,
+    owner: { onResults: () => {}, onNoResults: () => {}, fail: () => {} },
     ...options,
   });
 }
@@ -246,7 +248,7 @@ describe('LaneTable', () => {
     const inner = { unsubscribe: jest.fn() };
     running.inner = inner;
     const signal = running.signal;
-    t.dispose();
+    t.dispose(new Teardown());
     expect(running.cancelled).toBe(true);
     expect(inner.unsubscribe).toHaveBeenCalledTimes(1);
     expect(signal.aborted).toBe(true);
@@ -279,7 +281,7 @@ describe('LaneTable', () => {
         fc.boolean(),
         (ops, size, concurrency, ordered) => {
           const clock = timers();
-          const t = new LaneTable<Msg, string, number>({ operator: 'test', size, concurrency, ordered, trackAge: true, arm: clock.arm });
+          const t = table({ size, concurrency, ordered, arm: clock.arm });
           const pushed: Msg[] = [];
           const handed = new Map<string, Msg[]>(); // per key: messages handed to the handler so far
           const running: LaneBatch<Msg, string, number>[] = [];

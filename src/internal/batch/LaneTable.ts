@@ -1,14 +1,27 @@
-import type { BatchSettlement } from '../batchByLane.js';
-import { BatchResultCountError } from '../errors.js';
-import { Queue } from './Queue.js';
+import { BatchResultCountError } from '../../errors.js';
+import type { BatchSettlement } from '../../types.js';
+import type { Teardown } from '../operate.js';
+import { Queue } from '../Queue.js';
+import { Work } from '../Work.js';
 
-/** A scheduled timer or a running inner: anything the table may have to cancel. */
+/** A scheduled maxWait timer: what the table cancels when a lane flushes or on teardown. */
 export interface Cancellable {
   unsubscribe(): void;
 }
 
 /** One message's outcome, as `batchByLane` emits it. */
 export type Settlement<T, K, R> = BatchSettlement<T, K, R>;
+
+/**
+ * Where a running batch reports its handler's outcome (the operator's run): the results, or a failure
+ * that fails the output.
+ */
+export interface BatchOwner<T, K, R> {
+  onResults(batch: LaneBatch<T, K, R>, results: unknown): void;
+  /** The handler's Observable completed without a value. */
+  onNoResults(batch: LaneBatch<T, K, R>): void;
+  fail(error: unknown): void;
+}
 
 /** Batch states: collecting messages in its lane, handed to the handler, results in. */
 const BUFFERED = 0;
@@ -18,10 +31,11 @@ const SETTLED = 2;
 /**
  * A batch: up to `size` consecutive messages of one lane. It is formed while messages arrive (the lane's
  * newest batch takes messages until it is full), handed to the handler whole, then settled positionally.
- * It doubles as the handler's context (`signal`), so a batch costs one object and one array.
+ * It doubles as the handler's context (`signal`) and as the observer of what the handler returned
+ * ({@link Work}), so a batch costs one object and one array.
  * @internal
  */
-export class LaneBatch<T, K, R> {
+export class LaneBatch<T, K, R> extends Work<readonly R[]> {
   /** The messages, in arrival order. Never changes once the batch has been taken. */
   readonly values: T[] = [];
   state = BUFFERED;
@@ -29,33 +43,44 @@ export class LaneBatch<T, K, R> {
   /** How many of this batch's settlements have been handed out. */
   emitted = 0;
   /** The lane's next batch (a lane's buffered batches form a linked list). */
-  next: LaneBatch<T, K, R> | null = null;
-  /** Set on teardown: late results are ignored. */
-  cancelled = false;
-  /** The handler's running Observable, if it returned one. */
-  inner: Cancellable | null = null;
-  private controller: AbortController | null = null;
+  following: LaneBatch<T, K, R> | null = null;
 
   constructor(
     readonly lane: Lane<T, K, R>,
     /** Arrival number of the batch's first message (the "oldest buffered message" order). */
     readonly seq: number,
-  ) {}
+    private readonly owner: BatchOwner<T, K, R>,
+  ) {
+    super();
+  }
 
   get key(): K {
     return this.lane.key;
   }
 
-  /** Aborted when the batch is torn down before it settled. Created on first access. */
-  get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
+  /** The handler's results: a synchronous array, a PromiseLike's value, or an Observable's first value. */
+  next(results: readonly R[]): void {
+    if (this.cancelled) return;
+    this.settled = true;
+    this.release(); // an Observable's first array is the answer: its teardown runs before the results are used
+    this.owner.onResults(this, results);
   }
 
-  cancel(): void {
-    this.cancelled = true;
-    this.inner?.unsubscribe();
-    this.inner = null;
-    this.controller?.abort();
+  error(error: unknown): void {
+    if (this.cancelled) return;
+    this.settled = true;
+    this.owner.fail(error);
+  }
+
+  /** Reached only when the handler's Observable completed before its first array (the first one unsubscribes it). */
+  complete(): void {
+    if (this.cancelled) return;
+    this.settled = true;
+    this.owner.onNoResults(this);
+  }
+
+  resolve(results: readonly R[]): void {
+    this.next(results);
   }
 }
 
@@ -94,6 +119,8 @@ export interface LaneTableOptions<T, K, R> {
    * there is no maxWait.
    */
   arm?: (lane: Lane<T, K, R>) => Cancellable;
+  /** Receives each running batch's outcome (see {@link LaneBatch}). */
+  owner: BatchOwner<T, K, R>;
 }
 
 /**
@@ -101,7 +128,7 @@ export interface LaneTableOptions<T, K, R> {
  * running batch per lane, at most `concurrency` running batches overall, lanes queued to run in the order
  * they became ready, and settlements handed out in arrival order (or per batch, unordered).
  *
- * A plain data structure with no RxJS in it. The owner feeds messages with {@link push}, reports timers
+ * A plain data structure (its batches are {@link Work} the owner runs). The owner feeds messages with {@link push}, reports timers
  * with {@link expire} and the end of input with {@link finishInput}, starts what {@link nextBatch} hands
  * out, reports results with {@link settle}, and emits what {@link takeOutput} hands out. When the owner's
  * in-flight window is full and nothing can move, {@link stall} flushes the lane holding the oldest buffered
@@ -127,8 +154,10 @@ export class LaneTable<T, K, R> {
   private readonly size: number;
   private readonly concurrency: number;
   private readonly arm: ((lane: Lane<T, K, R>) => Cancellable) | undefined;
+  private readonly owner: BatchOwner<T, K, R>;
 
   constructor(options: LaneTableOptions<T, K, R>) {
+    this.owner = options.owner;
     this.operator = options.operator;
     this.size = options.size;
     this.concurrency = options.concurrency;
@@ -165,14 +194,14 @@ export class LaneTable<T, K, R> {
     }
     let batch = lane.tail;
     if (batch === null || batch.values.length >= this.size) {
-      batch = new LaneBatch<T, K, R>(lane, this.seq);
+      batch = new LaneBatch<T, K, R>(lane, this.seq, this.owner);
       this.bufferedBatches++;
       if (lane.tail === null) {
         lane.head = lane.tail = batch;
         // The first message into an empty lane buffer starts the lane's maxWait timer.
         if (this.arm !== undefined && !this.finished) lane.timer = this.arm(lane);
       } else {
-        lane.tail = lane.tail.next = batch;
+        lane.tail = lane.tail.following = batch;
       }
       if (this.age !== null) this.trackAge(batch);
     }
@@ -217,9 +246,9 @@ export class LaneTable<T, K, R> {
       lane.queued = false;
       if (lane.busy || !this.isReady(lane)) continue; // cannot happen; kept as a guard
       const batch = lane.head as LaneBatch<T, K, R>;
-      lane.head = batch.next;
+      lane.head = batch.following;
       if (lane.head === null) lane.tail = null;
-      batch.next = null;
+      batch.following = null;
       batch.state = RUNNING;
       this.bufferedBatches--;
       this.runningBatches.add(batch);
@@ -245,7 +274,6 @@ export class LaneTable<T, K, R> {
     if (batch.state !== RUNNING) throw new Error(`${this.operator}: internal error: settling a batch that is not running`);
     batch.state = SETTLED;
     batch.results = results;
-    batch.inner = null;
     this.runningBatches.delete(batch);
     const lane = batch.lane;
     lane.busy = false;
@@ -303,20 +331,20 @@ export class LaneTable<T, K, R> {
     if (lane === undefined) return undefined;
     let buffered = 0;
     let batches = 0;
-    for (let b = lane.head; b !== null; b = b.next) {
+    for (let b = lane.head; b !== null; b = b.following) {
       buffered += b.values.length;
       batches++;
     }
     return { buffered, batches, busy: lane.busy, due: lane.due, timer: lane.timer !== null };
   }
 
-  /** Teardown: cancels every timer and running batch and forgets everything. */
-  dispose(): void {
+  /** Teardown: cancels every timer and running batch (each one even if another throws) and forgets everything. */
+  dispose(teardown: Teardown): void {
     for (const lane of this.lanes.values()) {
-      lane.timer?.unsubscribe();
+      teardown.unsubscribe(lane.timer);
       lane.timer = null;
     }
-    for (const batch of this.runningBatches) batch.cancel();
+    teardown.cancelEach(this.runningBatches);
     this.runningBatches.clear();
     this.lanes.clear();
     this.ready.clear();

@@ -1,0 +1,76 @@
+import { from, Observable, type ObservableInput } from 'rxjs';
+import { isPromiseLike } from './isPromiseLike.js';
+import { InnerSubscriber, reportUnhandledError } from './operate.js';
+import type { Work } from './Work.js';
+
+/**
+ * Runs what `project` or a batch handler returned, for `work` — the one place the pack runs an
+ * `ObservableInput`:
+ *
+ * - nothing, when the work was torn down while `project` ran (it made the output unsubscribe): an
+ *   Observable is not subscribed, a PromiseLike's outcome is ignored;
+ * - an Observable: subscribed with an {@link InnerSubscriber} that `work.inner` holds before subscribing,
+ *   so teardown reaches a synchronous inner in the middle of its emissions, and whose teardown runs
+ *   before its completion is passed on;
+ * - a PromiseLike: treated as RxJS's `from()` treats it — the first settlement wins, a `then` that throws
+ *   fails the work — without an Observable per element (the hot path of Promise projects);
+ * - anything else through `from()`; what `from()` rejects fails the work.
+ * @internal
+ */
+export function runInner<R>(work: Work<R>, input: ObservableInput<R>): void {
+  if (work.cancelled) return;
+  if (input instanceof Observable) subscribeInner(work, input);
+  else if (isPromiseLike<R>(input)) awaitInner(work, input);
+  else {
+    let observable: Observable<R>;
+    try {
+      observable = from(input);
+    } catch (error) {
+      work.settled = true;
+      work.error(error);
+      return;
+    }
+    subscribeInner(work, observable);
+  }
+}
+
+function subscribeInner<R>(work: Work<R>, input: Observable<R>): void {
+  const inner = new InnerSubscriber<R>(work);
+  work.inner = inner;
+  input.subscribe(inner);
+}
+
+/**
+ * First settlement wins through `work.settled` (no extra allocation). The callbacks run from the
+ * microtask queue, where nothing can catch: what delivering the outcome throws (e.g. a teardown that
+ * throws while the output errors) is reported as RxJS's `from()` reports it.
+ */
+function awaitInner<R>(work: Work<R>, input: PromiseLike<R>): void {
+  try {
+    input.then(
+      (value) => {
+        if (work.settled || work.cancelled) return;
+        work.settled = true;
+        try {
+          work.resolve(value);
+        } catch (error) {
+          reportUnhandledError(error);
+        }
+      },
+      (error: unknown) => {
+        if (work.settled || work.cancelled) return;
+        work.settled = true;
+        try {
+          work.error(error);
+        } catch (thrown) {
+          reportUnhandledError(thrown);
+        }
+      },
+    );
+  } catch (error) {
+    // A `then` that throws: the work fails, unless it settled first (a throw after a settlement is ignored).
+    if (work.settled || work.cancelled) return;
+    work.settled = true;
+    work.error(error);
+  }
+}
