@@ -24,7 +24,7 @@ for (const file of files) cpSync(join(specDir, file), join(dir, 'src', file));
 const common = {
   target: ts.ScriptTarget.ES2022,
   lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-  types: [],
+  types: ['node'], // rxjs-lanes/kafka's messages are Node Buffers (as kafkajs's are); a Kafka user has Node's types
   strict: true,
   noEmit: true,
   skipLibCheck: false,

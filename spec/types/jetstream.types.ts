@@ -56,8 +56,10 @@ fromJetStream(consumer, { window: 100 }).pipe(
   settleBatchResults({ onMissing: 'nak' }),
 );
 
-// @ts-expect-error -- fromJetStream needs a window
-fromJetStream(consumer, {});
+// window is optional (default 100) and must be a number
+fromJetStream(consumer);
+// @ts-expect-error -- window is a number
+fromJetStream(consumer, { window: '100' });
 // @ts-expect-error -- 'retry' is not an outcome
 consumeJetStream(consumer, { parallelism: 1, handler: async () => 'retry' });
 // @ts-expect-error -- the handler is an option
