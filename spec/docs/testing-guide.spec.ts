@@ -1,16 +1,12 @@
-// The README's "Testing your own pipeline" section shows the examples of spec/examples/testing-guide.spec.ts.
-// Each ```ts block there is
-// preceded by `<!-- snippet: NAME -->` and must equal the `#region NAME` of the spec (dedented, with the
-// repository import replaced by the package name), so the guide only ever shows code that runs and passes.
+// docs/guides/testing.md ("Testing your own pipeline") shows the examples of spec/examples/testing-guide.spec.ts.
+// Each ```ts block there is preceded by `<!-- snippet: NAME -->` and must equal the `#region NAME` of the
+// spec (dedented, with the repository import replaced by the package name), so the guide only ever shows
+// code that runs and passes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const start = readme.indexOf('\n## Testing your own pipeline\n');
-const end = readme.indexOf('\n## ', start + 1);
-if (start < 0) throw new Error('README.md has no "## Testing your own pipeline" section');
-const guide = readme.slice(start, end < 0 ? undefined : end);
+const guide = readFileSync(join(root, 'docs', 'guides', 'testing.md'), 'utf8');
 const examples = readFileSync(join(root, 'spec', 'examples', 'testing-guide.spec.ts'), 'utf8');
 
 function regions(source: string): Map<string, string> {
@@ -31,7 +27,7 @@ function snippets(markdown: string): Array<{ name: string | null; code: string }
   return out;
 }
 
-describe('README: Testing your own pipeline', () => {
+describe('docs/guides/testing.md: Testing your own pipeline', () => {
   const fromSpec = regions(examples);
   const inGuide = snippets(guide);
 

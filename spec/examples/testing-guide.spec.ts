@@ -1,4 +1,4 @@
-// The runnable examples of the README section "Testing your own pipeline". Each `#region` below is shown
+// The runnable examples of docs/guides/testing.md ("Testing your own pipeline"). Each `#region` below is shown
 // verbatim in the guide (spec/docs/testing-guide.spec.ts checks that), with `from 'rxjs-lanes'` where
 // this file imports from '../../src/index'. Keep them short: they are documentation.
 
