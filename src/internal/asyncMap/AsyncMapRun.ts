@@ -246,7 +246,9 @@ class AsyncMapRun<T, K, R> {
    * can supersede at once the newest element of its key that waits, wherever it waits:
    * - queued in the intake (beyond `parallelism`): this element queues behind everything (input order)
    *   and the older one is superseded there — it is dropped, without room, when it reaches the front;
-   * - in the key's waiting slot in the window: this element takes its place (and its room) at once.
+   * - in the key's waiting slot in the window: this element takes its place (and its room) at once —
+   *   unordered always, ordered only while nothing is queued in the intake (the elements queued there come
+   *   first in the output; this element queues behind them and supersedes when it reaches the front).
    * Otherwise it is offered to the intake like any element.
    */
   private acceptLatest(value: T): void {
@@ -256,7 +258,9 @@ class AsyncMapRun<T, K, R> {
     const newest = this.entranceNewest!;
     const queued = newest.get(key);
     let waiting: Job<T, K, R> | undefined;
-    if (queued === undefined && (waiting = this.partitions!.waitingOf(key)) !== undefined) this.supersede(waiting, value, key, index);
+    // Ordered: not past elements queued in the intake, whose results come first (they collapse at the front).
+    const mayPass = queued === undefined && (this.order === null || this.intake.queued === 0);
+    if (mayPass && (waiting = this.partitions!.waitingOf(key)) !== undefined) this.supersede(waiting, value, key, index);
     else {
       let admitted: boolean;
       try {
