@@ -90,7 +90,7 @@ export interface BatchByLaneOptions<T, K> extends FlowControlOptions {
  *   the array (it is unsubscribed, and so finalized, before that array is used).
  * - **Errors.** A handler that throws, rejects or errors, a throwing `key`, a result that is not an
  *   array, or a source error fails the output at once and tears everything down. Map per-message
- *   failures to results inside the handler instead (see the README).
+ *   failures to results inside the handler instead (see docs/guides/operators.md, "Per-message failures").
  * - **Completion** after the source completed and every message was settled and emitted.
  * - **Teardown.** Unsubscribing (or an error) unsubscribes the source, cancels every `maxWait` timer,
  *   unsubscribes running handler Observables and aborts `context.signal` of running batches (not of the

@@ -1,3 +1,18 @@
+/**
+ * Ordered concurrency with bounded resources for RxJS 7: per-key lanes, results in the order that matters,
+ * bounded memory and in-flight work.
+ *
+ * @remarks
+ * The operators: `mapAsyncPartitioned` (async work per element, at most `parallelism` in flight and `perKey`
+ * running per key, results in input order), `mapAsyncPartitionedUnordered` (the same bounds, results as they
+ * complete), `mapAsync` (`concatMap` with concurrency), `boundedOrdering` (a sliding-window reorder buffer by
+ * sequence id), `batchByLane` and `batchByLaneFromBatches` (per-key ordered batches, one result per message).
+ * Flow control for all of them: `Valve` and `pullFrom`. The broker adapters are the entry points
+ * `rxjs-lanes/jetstream` and `rxjs-lanes/kafka`. Guides: docs/README.md in the repository; the marble
+ * diagrams: docs/marbles/.
+ *
+ * @packageDocumentation
+ */
 // Public API of rxjs-lanes: explicit named exports only. Anything not listed here is internal.
 export { mapAsyncPartitioned } from './mapAsyncPartitioned.js';
 export type { MapAsyncPartitionedOptions, MapAsyncPartitionedLatestOptions, MapAsyncPartitionedSettings } from './mapAsyncPartitioned.js';

@@ -11,6 +11,7 @@ function markdownFiles(): string[] {
   const walk = (dir: string): string[] =>
     readdirSync(join(root, dir)).flatMap((name) => {
       const path = join(dir, name);
+      if (path === join('docs', 'api')) return []; // generated (npm run docs:api), not committed
       if (statSync(join(root, path)).isDirectory()) return walk(path);
       return name.endsWith('.md') ? [path] : [];
     });

@@ -67,7 +67,7 @@ export interface FromJetStreamOptions {
    * yet received. Capped by the consumer's `max_ack_pending`. An integer ≥ 1; default 100 (the prefetch
    * of the client's own `consume()`). Set it to the pipeline's bound (e.g. `mapAsyncPartitioned`'s
    * `parallelism`) to hold nothing beyond it, or to about twice that so that the next messages are
-   * already in memory when a slot frees (the fetch round trip is hidden; see the README's figures).
+   * already in memory when a slot frees (the fetch round trip is hidden; see the figures in docs/guides/brokers.md).
    */
   window?: number;
   /**
@@ -110,7 +110,7 @@ export interface FromJetStreamOptions {
    * of all the processes that consume it with the same group, the server delivers to one at a time (the
    * pinned one) and moves the pin to another when the pinned one stops pulling for `priority_timeout`.
    * With one such consumer per partition of a subject-partitioned stream, partitions follow live
-   * processes with no static assignment (see the README's "Scaling out with JetStream").
+   * processes with no static assignment (see "Scaling out with JetStream" in docs/guides/scaling-out.md).
    *
    * The subscription then keeps one long-lived pull (`consume()`, which carries the pin id from request
    * to request) instead of sized fetches, so the server's `max_ack_pending` is the bound: the consumer

@@ -1,3 +1,16 @@
+/**
+ * `rxjs-lanes/jetstream`: a durable NATS JetStream pull consumer as an Observable whose intake is bounded by
+ * the pipeline, with every message settled (ack, nak, term) only after it was processed.
+ *
+ * @remarks
+ * `consumeJetStream` runs one handler per message, many keys in parallel and each key in order, with retries,
+ * dead letters, keep-alive and a graceful drain; `fromJetStream` is the building block under it (a bounded
+ * window of deliveries for any operator of the pack); `settleBatchResults` settles `batchByLane`'s
+ * settlements. No `@nats-io/*` code is loaded: the client is described by structural types. Guide:
+ * docs/guides/brokers.md in the repository.
+ *
+ * @packageDocumentation
+ */
 // rxjs-lanes/jetstream: the NATS JetStream adapter. No import of @nats-io/* at all (an optional peer
 // dependency): the client is described by structural types (types.ts), so this entry loads no NATS code at
 // runtime and its declarations compile without @nats-io installed; it works on the consumer you pass in.

@@ -1,3 +1,17 @@
+/**
+ * `rxjs-lanes/kafka`: a Kafka consumer (kafkajs, or `@confluentinc/kafka-javascript`'s KafkaJS API) with one
+ * handler call per message, in parallel across keys and in order within a key, committing each partition
+ * only up to its first unfinished message.
+ *
+ * @remarks
+ * `consumeKafka` runs the consumer (flow control by holding `eachBatch`, nak by seek, dead letters,
+ * rebalances, drain and readiness); `CommitTracker` is the commit-offset data structure under it, usable
+ * with any offset-based client; `committedFromAdmin` reads committed metadata for `recordFinished` with
+ * kafkajs. No client library is loaded: the client is described by structural types. Guide:
+ * docs/guides/brokers.md in the repository.
+ *
+ * @packageDocumentation
+ */
 // rxjs-lanes/kafka: the Kafka adapter (kafkajs, or @confluentinc/kafka-javascript's KafkaJS API) and the
 // commit tracker. No client library is imported, not even for types: the client shapes are our own
 // (./client.ts), so this entry compiles and loads without kafkajs; it drives the consumer you pass in.
