@@ -22,6 +22,7 @@ export function pickStyle(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): 
   return stream.isTTY === true && env.TERM !== 'dumb' ? COLOR : PLAIN;
 }
 
+// eslint-disable-next-line no-control-regex -- matching the terminal's colour escapes is the point
 const ESCAPES = /\x1b\[[0-9;]*m/g;
 export const visibleWidth = (text: string): number => text.replace(ESCAPES, '').length;
 

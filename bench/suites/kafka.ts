@@ -221,7 +221,7 @@ async function brokerBench(): Promise<void> {
     await consumer.run({
       partitionsConsumedConcurrently: concurrently,
       eachBatch: async ({ batch }: any) => {
-        for (const _ of batch.messages) {
+        for (let i = 0; i < batch.messages.length; i++) {
           await handler();
           c.tick();
         }

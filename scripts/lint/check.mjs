@@ -1,6 +1,7 @@
 // Static checks, one line each, ending with "N passed, N failed" (`npm run lint`; run by .ci/run):
-// formatting, the type check of the library and of everything else that is TypeScript here (specs, benchmarks,
-// the demo, scripts), and the layering of src/ (scripts/lint/layers.mjs).
+// formatting, ESLint with typescript-eslint (eslint.config.mjs: the rules that catch bugs), the type check of the
+// library and of everything else that is TypeScript here (specs, benchmarks, the demo, scripts), and the layering
+// of src/ (scripts/lint/layers.mjs).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -14,6 +15,11 @@ const steps = [
     'prettier --check (src, spec, bench, scripts, demo)',
     'prettier',
     ['--check', '--log-level', 'warn', 'src', 'spec', 'bench', 'scripts', 'demo'],
+  ],
+  [
+    'eslint (src, spec, bench, scripts, demo; eslint.config.mjs)',
+    'eslint',
+    ['--max-warnings', '0', 'src', 'spec', 'bench', 'scripts', 'demo'],
   ],
   ['tsc: the library (tsconfig.json)', 'tsc', ['-p', 'tsconfig.json', '--noEmit']],
   ['tsc: specs, benchmarks, demo and scripts (tsconfig.spec.json)', 'tsc', ['-p', 'tsconfig.spec.json', '--noEmit']],

@@ -12,7 +12,7 @@
  *   of work that did not finish by itself is aborted, and no other.
  */
 import fc from 'fast-check';
-import { map, Observable, timer, type OperatorFunction, type SchedulerAction, type Subscription } from 'rxjs';
+import { map, Observable, type OperatorFunction, type SchedulerAction, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   batchByLane,

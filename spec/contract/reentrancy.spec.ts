@@ -90,13 +90,6 @@ describe('batchByLane — a key function that pushes into the source', () => {
 type Kind = MapKind | 'batchByLane' | 'batchByLane unordered';
 type Where = 'key' | 'project' | 'downstream';
 
-interface Feed {
-  where: Where;
-  /** Pushes happen while handling the element with this value. */
-  at: number;
-  count: number;
-}
-
 describe('re-entrant pushes from every callback (property, virtual time)', () => {
   it('keep input order (per key, and overall for the ordered operators), lose nothing and respect every bound', () => {
     fc.assert(

@@ -15,7 +15,6 @@ import {
   type ConsumerInfo,
   type JetStreamClient,
   type JetStreamManager,
-  type JsMsg,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { filter, lastValueFrom, Subject, tap } from 'rxjs';

@@ -114,7 +114,6 @@ function setup(partitions: number, messages: number, keys: number, topic = 't'):
 
 const offsetOf = (d: KafkaDelivery) => Number(d.message.offset);
 const keyOf = (d: KafkaDelivery) => d.message.key?.toString() ?? null;
-const acked = (run: Run<unknown>) => run.settlements.filter((s) => s.outcome === 'ack' && !s.fenced);
 
 function endOffsets(broker: FakeBroker, topic = 't'): Record<number, number> {
   const result: Record<number, number> = {};

@@ -1,4 +1,7 @@
+// Imported for the {@link}s of the TSDoc below (tsc counts those as uses; ESLint does not).
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 import type { QueueOverflowError } from '../errors.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 import type { pullFrom } from './pullFrom.js';
 import { Valve } from './Valve.js';
 import { checkOptions, describeValue } from '../internal/validate.js';

@@ -24,7 +24,7 @@ export class ParkedBatches {
     return new Promise<void>((resolve, reject) => {
       const parked = { payload, wake: resolve, fail: reject };
       this.parked.add(parked);
-      event?.then(() => {
+      void event?.then(() => {
         if (this.parked.delete(parked)) resolve();
       });
     });
