@@ -6,8 +6,8 @@
  * message at a time per partition, `partitionsConsumedConcurrently` partitions at once, auto-commit.
  *
  * 1. overhead — 100,000 messages, 4 partitions, 1,000 keys, a no-op async handler: consumeKafka
- *    (parallelism 32, perKey 1, commit tracking) versus eachMessage over 4 partitions. The issue sets
- *    its 0.8× target for JetStream against a real server (bench/nats.ts); here it is a reference point.
+ *    (parallelism 32, perKey 1, commit tracking) versus eachMessage over 4 partitions. The 0.8× target
+ *    is set for JetStream against a real server (bench/nats.ts); here it is a reference point.
  *    The fake hands out ready-made messages; real kafkajs first decodes every fetched record batch, a
  *    per-message cost both sides pay. It is measured here with kafkajs's own RecordBatch encoder and
  *    decoder (no network), and the ratio with that cost added to both sides is printed as an estimate.

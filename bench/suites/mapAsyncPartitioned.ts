@@ -1,5 +1,5 @@
 /**
- * Issue 2's figures: mapAsyncPartitioned against the RxJS-native ways of doing the same job, in one run.
+ * mapAsyncPartitioned against the RxJS-native ways of doing the same job, in one run.
  */
 import { concatMap, groupBy, lastValueFrom, map, mergeMap, Observable, of, range, timer } from 'rxjs';
 import { mapAsyncPartitioned, pullFrom, Valve } from '../../src/index';
@@ -164,7 +164,7 @@ async function memory(): Promise<void> {
 }
 
 export async function run(): Promise<void> {
-  line('\n# mapAsyncPartitioned (issue 2)');
+  line('\n# mapAsyncPartitioned');
   await promiseInners();
   await observableInners();
   await latencyHiding();

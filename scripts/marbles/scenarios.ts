@@ -1,8 +1,13 @@
 // The scenarios drawn in docs/marbles/. Each runs the REAL exported operator (imported from src/) in
 // virtual time; change a scenario here, run `npx tsx scripts/marbles/generate.ts`, and commit the SVGs.
-import { batchByLane, batchByLaneFromBatches, mapAsync, mapAsyncPartitioned, mapAsyncPartitionedUnordered } from '../../src/index.js';
-// Not exported from src/index.ts yet (its engineer is finishing it); switch to the index import when it is.
-import { boundedOrdering } from '../../src/boundedOrdering.js';
+import {
+  batchByLane,
+  batchByLaneFromBatches,
+  boundedOrdering,
+  mapAsync,
+  mapAsyncPartitioned,
+  mapAsyncPartitionedUnordered,
+} from '../../src/index.js';
 import { captureAsyncMap, captureBatchByLane, captureBoundedOrdering, type AsyncMapScenario, type Message } from './capture.js';
 import type { Diagram } from './model.js';
 

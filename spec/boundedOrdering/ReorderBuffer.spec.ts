@@ -299,7 +299,7 @@ describe('ReorderBuffer', () => {
 
   describe('properties', () => {
     /**
-     * The issue's rules written as plainly as possible: a sorted array instead of a heap. Elements are
+     * The four rules (match, late, overflow, early) written as plainly as possible: a sorted array instead of a heap. Elements are
      * input positions, so the order among equal ids (arrival order) is checked too.
      */
     function model(ids: number[], maxBounded: number, step: number, flush: boolean) {

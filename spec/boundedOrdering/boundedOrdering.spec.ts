@@ -205,7 +205,7 @@ describe('boundedOrdering', () => {
     });
   });
 
-  describe('better than squbs', () => {
+  describe('where squbs’ BoundedOrdering drops, stalls or moves backwards', () => {
     it('flushes the buffer in id order when the source completes', () => {
       newScheduler().run(({ cold, expectObservable }) => {
         const source = cold('-e-c-b-|', ids);

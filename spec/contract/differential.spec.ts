@@ -1,5 +1,5 @@
 /**
- * Differential tests against RxJS where the README states an equivalence:
+ * Differential tests against RxJS where the operators guide (docs/guides/operators.md) states an equivalence:
  *
  * - `mapAsync(1, f)` ≈ `concatMap(f)`, and so are `mapAsyncPartitioned(1, 1, key, f)` and
  *   `mapAsyncPartitionedUnordered(n, 1, () => k, f)` (one key: one inner at a time);
@@ -108,7 +108,7 @@ function logOf(scenario: Scenario, operator: OperatorOf): string[] {
   return log;
 }
 
-describe('differential: the README equivalences, logged frame by frame', () => {
+describe('differential: the stated equivalences with RxJS, logged frame by frame', () => {
   it('mapAsync(1, f) ≈ concatMap(f)', () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {

@@ -1,8 +1,8 @@
 /**
  * Finalization order: an inner's teardown runs before its slot is reused (the next inner of the operator,
  * or of the key, is subscribed after it) and before the output completes — in all three async-map
- * operators, at any parallelism. RxJS's `concatMap` and `mergeMap` are the references where the README
- * states an equivalence: `mapAsync(1)` ≈ `concatMap`, `mapAsyncPartitionedUnordered(n, 1, uniqueKey)` ≈
+ * operators, at any parallelism. RxJS's `concatMap` and `mergeMap` are the references where the operators
+ * guide states an equivalence: `mapAsync(1)` ≈ `concatMap`, `mapAsyncPartitionedUnordered(n, 1, uniqueKey)` ≈
  * `mergeMap(f, n)`.
  */
 import fc from 'fast-check';

@@ -2,7 +2,7 @@ import { map, Observable, of, tap, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { mapAsync, mapAsyncPartitioned, mapAsyncPartitionedUnordered, Valve } from '../../src/index';
 
-/** Virtual-time tests of every timing rule of issue 2's "Semantics". Letters name keys: `a1` is key a. */
+/** Virtual-time tests of every timing rule of mapAsyncPartitioned (docs/guides/operators.md). Letters name keys: `a1` is key a. */
 describe('mapAsyncPartitioned — timing rules in virtual time', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
@@ -284,12 +284,13 @@ describe('mapAsyncPartitioned — timing rules in virtual time', () => {
 });
 
 /**
- * The annotated broker log of Akka's documentation (../shared/seeds/000_a6dcc3bab0e78568.txt), replayed
+ * The annotated broker log of Akka's `mapAsyncPartitioned` documentation
+ * (https://doc.akka.io/libraries/akka-core/current/stream/operators/Source-or-Flow/mapAsyncPartitioned.html), replayed
  * in virtual time: events for entities 0,0,0,3,3,2,6,1,1,5,3,0,4,8,9,1 with parallelism 10 and
  * perKey 1, read from a broker that delivers only while the operator has room (a pausable source
  * driven by the valve, as a Kafka consumer would be).
  */
-describe('mapAsyncPartitioned — the seed’s annotated broker scenario (notes 1–7)', () => {
+describe('mapAsyncPartitioned — the annotated broker log of Akka’s documentation, as Akka does it (notes 1–7)', () => {
   const entities = [0, 0, 0, 3, 3, 2, 6, 1, 1, 5, 3, 0, 4, 8, 9, 1];
   const durations = [10, 5, 5, 2, 6, 8, 25, 20, 3, 4, 2, 2, 3, 2, 2, 2];
 
