@@ -7,9 +7,9 @@
  * running per key, results in input order), `mapAsyncPartitionedUnordered` (the same bounds, results as they
  * complete), `mapAsync` (`concatMap` with concurrency), `boundedOrdering` (a sliding-window reorder buffer by
  * sequence id), `batchByLane` and `batchByLaneFromBatches` (per-key ordered batches, one result per message).
- * Flow control for all of them: `Valve` and `pullFrom`. The broker adapters are the entry points
- * `rxjs-lanes/jetstream` and `rxjs-lanes/kafka`. Guides: docs/README.md in the repository; the marble
- * diagrams: docs/marbles/.
+ * Flow control for all of them: `Valve` and `pullFrom`. The broker adapters are separate entry points of
+ * this package, which this one never loads (docs/guides/brokers.md). Guides: docs/README.md in the
+ * repository; the marble diagrams: docs/marbles/.
  *
  * @packageDocumentation
  */
