@@ -1,4 +1,4 @@
-import { map, Observable, of, timer, type ObservableInput } from 'rxjs';
+import { map, Observable, timer, type ObservableInput } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { mapAsyncPartitioned, mapAsyncPartitionedUnordered } from '../../src/index';
 
@@ -68,7 +68,7 @@ describe('mapAsyncPartitioned latest: true — timing rules in virtual time', ()
   });
 
   it('keys are independent: other keys run beside a collapsing key', () => {
-    testScheduler.run(({ hot, expectObservable }) => {
+    testScheduler.run(({ hot }) => {
       const started: string[] = [];
       const source = hot('abcd----|', { a: 'a1', b: 'a2', c: 'a3', d: 'b1' });
       const result = source.pipe(
