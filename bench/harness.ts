@@ -69,3 +69,6 @@ export function table(title: string, rows: Timing[], baseline: Timing): void {
 export function line(text: string): void {
   console.log(text);
 }
+
+/** `npm run bench -- --write-docs`: suites write their artefacts under docs/ (see bench/index.ts). */
+export const writeDocs = process.argv.includes('--write-docs');

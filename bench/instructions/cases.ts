@@ -1,0 +1,101 @@
+/**
+ * The hot paths counted under callgrind (bench/suites/instructions.ts): each case runs `n` elements through
+ * one pipeline and resolves when the output completed. Ours and its RxJS-native (or plain-loop) baseline
+ * are paired by name in {@link PAIRS}. Kept free of timing code: a child process imports only this file.
+ */
+import { bufferCount, concatMap, from, groupBy, lastValueFrom, map, mergeMap, Observable, of, range } from 'rxjs';
+import { batchByLane } from '../../src/batchByLane';
+import { boundedOrdering } from '../../src/boundedOrdering';
+import { mapAsync } from '../../src/mapAsync';
+import { mapAsyncPartitioned } from '../../src/mapAsyncPartitioned';
+
+const KEYS = 1_000;
+const drain = (o: Observable<unknown>) => lastValueFrom(o, { defaultValue: undefined });
+
+/** 0..n-1, each moved at most 16 places (deterministic: a fixed pattern, not a PRNG). */
+function locallyShuffled(n: number): number[] {
+  const ids = Array.from({ length: n }, (_, i) => i);
+  for (let start = 0; start + 16 <= n; start += 16) {
+    for (let i = 0; i < 8; i++) {
+      const a = start + i;
+      const b = start + 15 - i;
+      const t = ids[a];
+      ids[a] = ids[b];
+      ids[b] = t;
+    }
+  }
+  return ids;
+}
+
+export const CASES: Record<string, (n: number) => Promise<unknown>> = {
+  'mapAsyncPartitioned(10, 1), Promise inners': (n) =>
+    drain(
+      range(0, n).pipe(
+        mapAsyncPartitioned(
+          10,
+          1,
+          (x) => x % KEYS,
+          (x) => Promise.resolve(x),
+        ),
+      ),
+    ),
+  'mapAsync(10), Promise inners': (n) => drain(range(0, n).pipe(mapAsync(10, (x: number) => Promise.resolve(x)))),
+  'loop, 10 Promises in flight': async (n) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < n) await Promise.resolve(next++);
+    };
+    await Promise.all(Array.from({ length: 10 }, worker));
+  },
+  'mapAsyncPartitioned(10, 1), of() inners': (n) =>
+    drain(
+      range(0, n).pipe(
+        mapAsyncPartitioned(
+          10,
+          1,
+          (x) => x % KEYS,
+          (x) => of(x),
+        ),
+      ),
+    ),
+  'mapAsync(10), of() inners': (n) => drain(range(0, n).pipe(mapAsync(10, (x: number) => of(x)))),
+  'mergeMap(of, 10)': (n) => drain(range(0, n).pipe(mergeMap((x) => of(x), 10))),
+  'batchByLane size 100': (n) =>
+    drain(
+      range(0, n).pipe(batchByLane({ key: (x: number) => x % KEYS, size: 100 }, (batch: readonly number[]) => batch.map((x) => x + 1))),
+    ),
+  'groupBy+bufferCount+concatMap': (n) =>
+    drain(
+      range(0, n).pipe(
+        groupBy((x) => x % KEYS),
+        mergeMap((group) =>
+          group.pipe(
+            bufferCount(100),
+            concatMap((batch) => batch.map((x) => x + 1)),
+          ),
+        ),
+      ),
+    ),
+  'boundedOrdering, window 64, local shuffle': (n) =>
+    drain(
+      from(locallyShuffled(n)).pipe(
+        boundedOrdering(
+          64,
+          0,
+          (id: number) => id + 1,
+          (x: number) => x,
+        ),
+      ),
+    ),
+  'map(x => x), local shuffle': (n) => drain(from(locallyShuffled(n)).pipe(map((x: number) => x))),
+};
+
+/** [ours, baseline, target ratio (baseline instructions ÷ ours, like a throughput ratio) or null]. */
+export const PAIRS: [string, string, number | null][] = [
+  ['mapAsyncPartitioned(10, 1), Promise inners', 'loop, 10 Promises in flight', 0.3],
+  ['mapAsync(10), Promise inners', 'loop, 10 Promises in flight', 0.3],
+  ['mapAsyncPartitioned(10, 1), of() inners', 'mergeMap(of, 10)', 0.9],
+  ['mapAsync(10), of() inners', 'mergeMap(of, 10)', 0.9],
+  ['batchByLane size 100', 'groupBy+bufferCount+concatMap', 2.5],
+  ['boundedOrdering, window 64, local shuffle', 'map(x => x), local shuffle', 0.4],
+];
