@@ -33,7 +33,8 @@ export const diagrams: DiagramSpec[] = [
         inner: { a: '----(A|)', b: '-(B|)', c: '----(C|)', d: '--(D|)', e: '----(E|)' },
         legend: { wait: 'waiting for its key (one waiting slot per key)', run: 'inner running', held: 'done, held for input order' },
         caption: 'mapAsyncPartitioned({ parallelism: 4, key: (v) => v.key, latest: true, onSuperseded }, (v) => work(v))',
-        summary: 'b waits for a; c supersedes b (b never runs, onSuperseded is told); c runs when a completes; d runs beside; e waits for c.',
+        summary:
+          'b waits for a; c supersedes b (b never runs, onSuperseded is told); c runs when a completes; d runs beside; e waits for c.',
         operator: (work, superseded) =>
           mapAsyncPartitioned(
             { parallelism: 4, key: (v) => v.key, latest: true, onSuperseded: ({ value, by }) => superseded(value, by) },

@@ -24,23 +24,27 @@ describe.each([
   ['mapAsyncPartitioned', mapAsyncPartitioned],
   ['mapAsyncPartitionedUnordered', mapAsyncPartitionedUnordered],
 ] as const)('%s latest: true — memory', (_name, op) => {
-  itWithGc('superseded elements are released while the head element runs forever (needs --expose-gc)', async () => {
-    const source = new Subject<{ key: string }>();
-    let reported = 0;
-    const subscription = source
-      .pipe(op({ parallelism: 3, key: (v) => v.key, latest: true, onSuperseded: () => reported++ }, () => NEVER))
-      .subscribe();
-    source.next({ key: 'head' }); // holds the head of the output forever
-    source.next({ key: 'a' }); // runs forever
-    const refs: WeakRef<object>[] = [];
-    for (let i = 0; i < 2_000; i++) {
-      const value = { key: 'a' };
-      refs.push(new WeakRef(value));
-      source.next(value);
-    }
-    expect(reported).toBe(1_999);
-    // All but the newest (waiting) and a few not yet compacted away are garbage.
-    expect(await collected(refs)).toBeGreaterThanOrEqual(2_000 - 40);
-    subscription.unsubscribe();
-  }, 60_000);
+  itWithGc(
+    'superseded elements are released while the head element runs forever (needs --expose-gc)',
+    async () => {
+      const source = new Subject<{ key: string }>();
+      let reported = 0;
+      const subscription = source
+        .pipe(op({ parallelism: 3, key: (v) => v.key, latest: true, onSuperseded: () => reported++ }, () => NEVER))
+        .subscribe();
+      source.next({ key: 'head' }); // holds the head of the output forever
+      source.next({ key: 'a' }); // runs forever
+      const refs: WeakRef<object>[] = [];
+      for (let i = 0; i < 2_000; i++) {
+        const value = { key: 'a' };
+        refs.push(new WeakRef(value));
+        source.next(value);
+      }
+      expect(reported).toBe(1_999);
+      // All but the newest (waiting) and a few not yet compacted away are garbage.
+      expect(await collected(refs)).toBeGreaterThanOrEqual(2_000 - 40);
+      subscription.unsubscribe();
+    },
+    60_000,
+  );
 });
