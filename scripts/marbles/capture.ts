@@ -21,8 +21,14 @@ export interface AsyncMapScenario {
   keys?: Record<string, string>;
   /** The inner of each element as cold marbles, relative to its subscription, e.g. `'---(A|)'` or `'--#'`. */
   inner: Record<string, string>;
-  /** The real operator under test; `work(element)` is the element's inner (an Observable in virtual time). */
-  operator: (work: (element: Element) => Observable<string>) => OperatorFunction<Element, string>;
+  /**
+   * The real operator under test; `work(element)` is the element's inner (an Observable in virtual time).
+   * `superseded(element, by)` records a latest-wins replacement (call it from `onSuperseded`).
+   */
+  operator: (
+    work: (element: Element) => Observable<string>,
+    superseded: (element: Element, by: Element) => void,
+  ) => OperatorFunction<Element, string>;
   legend: Diagram['legend'];
   asciiNotes?: Record<string, string>;
   /** Frames drawn (default: two past the last event). */
@@ -35,6 +41,8 @@ interface Run {
   start: number | null;
   produced: Marble[];
   end: WorkRow['end'];
+  /** Latest-wins: when it was superseded, and by which element. */
+  superseded?: { frame: number; by: string };
 }
 
 /** Records an Observable's events with their frames (for source and output timelines). */
@@ -130,7 +138,10 @@ export function captureAsyncMap(scenario: AsyncMapScenario): Diagram {
           error: source.observer.error,
           unsubscribe: () => (source.timeline.unsubscribed = now()),
         }),
-        scenario.operator(work),
+        scenario.operator(work, (element, by) => {
+          const run = runs.get(element.id);
+          if (run !== undefined) run.superseded = { frame: now(), by: by.id };
+        }),
       )
       .subscribe(output.observer);
   });
@@ -146,6 +157,9 @@ export function captureAsyncMap(scenario: AsyncMapScenario): Diagram {
       if (lastProduced && emitted && emitted.frame > lastProduced.frame) {
         segments.push({ from: lastProduced.frame, to: emitted.frame, style: 'held' });
       }
+    } else if (run.superseded !== undefined) {
+      // Never started: it waited until a newer element of its key took its place.
+      segments.push({ from: run.arrived, to: run.superseded.frame, style: 'wait' });
     } else if (output.timeline.end) {
       // Never started: it waited until the output ended.
       segments.push({ from: run.arrived, to: output.timeline.end.frame, style: 'wait' });
@@ -162,6 +176,9 @@ export function captureAsyncMap(scenario: AsyncMapScenario): Diagram {
 
   const keys = scenario.keys ? [...new Set(Object.values(scenario.keys))] : [];
   const partial = { source: source.timeline, output: output.timeline, rows };
+  const callouts = [...runs.values()].flatMap((run) =>
+    run.superseded === undefined ? [] : [{ frame: run.superseded.frame, text: `${run.element.id} superseded by ${run.superseded.by}` }],
+  );
   return {
     name: scenario.name,
     caption: scenario.caption,
@@ -172,6 +189,7 @@ export function captureAsyncMap(scenario: AsyncMapScenario): Diagram {
     legend: scenario.legend,
     asciiNotes: scenario.asciiNotes,
     asciiRows: true,
+    ...(callouts.length > 0 ? { callouts } : {}),
   };
 }
 

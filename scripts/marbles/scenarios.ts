@@ -29,6 +29,31 @@ const partitionedInput = {
 
 export const diagrams: DiagramSpec[] = [
   {
+    name: 'latest-wins',
+    build: () =>
+      captureAsyncMap({
+        name: 'latest-wins',
+        source: '-abcd--e-----|',
+        keys: { a: 'x', b: 'x', c: 'x', d: 'y', e: 'x' },
+        inner: { a: '----(A|)', b: '-(B|)', c: '----(C|)', d: '--(D|)', e: '----(E|)' },
+        legend: { wait: 'waiting for its key (one waiting slot per key)', run: 'inner running', held: 'done, held for input order' },
+        caption: 'mapAsyncPartitioned({ parallelism: 4, key: (v) => v.key, latest: true, onSuperseded }, (v) => work(v))',
+        summary:
+          'b waits for a; c supersedes b (b never runs, onSuperseded is told); c runs when a completes; d runs beside; e waits for c.',
+        operator: (work, superseded) =>
+          mapAsyncPartitioned(
+            { parallelism: 4, key: (v) => v.key, latest: true, onSuperseded: ({ value, by }) => superseded(value, by) },
+            (v) => work(v),
+          ),
+        asciiNotes: {
+          source: 'parallelism 4, latest: true',
+          'b (key x)': 'superseded by c: never runs',
+          'c (key x)': 'the newest of x: runs when a completes',
+          'e (key x)': 'waits for c',
+        },
+      }),
+  },
+  {
     name: 'mapAsyncPartitioned',
     tsdoc: 'src/mapAsyncPartitioned.ts',
     build: () =>

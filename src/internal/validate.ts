@@ -30,6 +30,12 @@ export function checkPositiveInteger(operator: string, name: string, value: unkn
   }
 }
 
+/** A `perKey` function's result, checked on every call (the caller errors the output with the throw): an integer ≥ 1. */
+export function checkedLimit(operator: string, key: unknown, limit: unknown): number {
+  if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 1) return limit;
+  throw new RangeError(`${operator}: perKey(${describeValue(key)}) must return an integer ≥ 1, got ${describeValue(limit)}`);
+}
+
 /** A duration in milliseconds: a number ≥ 0, or `Infinity` (no limit) when `allowInfinity` is set. */
 export function checkDuration(operator: string, name: string, value: unknown, allowInfinity = false): void {
   if (typeof value !== 'number') {

@@ -4,6 +4,7 @@ import { checkParallelismAndPerKey } from '../broker/checkPerKey.js';
 import { isPromiseLike } from '../internal/isPromiseLike.js';
 import { applyFailurePolicy, checkFailurePolicy, outcomeProblem, type Outcome } from '../broker/Outcome.js';
 import {
+  checkedLimit,
   checkFunction,
   checkKnownOptions,
   checkOptions,
@@ -71,8 +72,11 @@ export interface JetStreamSettlement<K> {
 export interface ConsumeJetStreamOptions<K> extends Omit<FromJetStreamOptions, 'window' | 'valve'> {
   /** Most deliveries being handled or waiting for their key at once. An integer ≥ 1. */
   parallelism: number;
-  /** Most deliveries of one key handled at once. Default 1 (strict per-key order). An integer ≥ 1, \< `parallelism` unless both are 1. */
-  perKey?: number;
+  /**
+   * Most deliveries of one key handled at once. Default 1 (strict per-key order). An integer ≥ 1, \< `parallelism` unless both are 1;
+   * or a function of the key, asked when a key without work gets a delivery (a result that is not an integer ≥ 1 errors the output).
+   */
+  perKey?: number | ((key: K) => number);
   /** The key of a delivery (compared with `Map` key equality). Default: its subject. */
   key?: (delivery: JetStreamDelivery) => K;
   /** Handles one delivery; see {@link JetStreamHandler}. */
@@ -237,7 +241,8 @@ export function consumeJetStream<K = string>(
       .pipe(
         mapAsyncPartitionedUnordered({
           parallelism,
-          perKey,
+          // A function's results are checked here too, so that an error names this operator.
+          perKey: typeof perKey === 'function' ? (k: K) => checkedLimit(OPERATOR, k, perKey(k)) : perKey,
           key,
           valve,
           project: (delivery: JetStreamDelivery, k: K, context) =>

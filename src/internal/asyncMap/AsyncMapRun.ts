@@ -21,7 +21,7 @@ import { operate, type Teardown } from '../operate.js';
 import { Queue } from '../Queue.js';
 import { Reentry } from '../Reentry.js';
 import { runInner } from '../runInner.js';
-import { describeValue } from '../validate.js';
+import { checkedLimit } from '../validate.js';
 import { Work } from '../Work.js';
 import { PartitionTable } from './PartitionTable.js';
 
@@ -485,10 +485,4 @@ class AsyncMapRun<T, K, R> {
 
 function isLive(job: { superseded: boolean }): boolean {
   return !job.superseded;
-}
-
-/** A `perKey` function's result, checked on every call: an integer ≥ 1, or the output errors. */
-function checkedLimit(operator: string, key: unknown, limit: unknown): number {
-  if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 1) return limit;
-  throw new RangeError(`${operator}: perKey(${describeValue(key)}) must return an integer ≥ 1, got ${describeValue(limit)}`);
 }
