@@ -74,6 +74,10 @@ export class App {
     (globalThis as Record<string, unknown>)['rxjsLanesDemo'] = {
       snapshot: () => ({
         backend: this.backend.snapshot(),
+        settings: {
+          latencyMs: this.backend.latencyMs(), jitter: this.backend.jitter(), failureRate: this.backend.failureRate(),
+          refused: [...this.backend.refused()],
+        },
         lanes: this.autosave.lanes(),
         busy: this.autosave.busy(),
         unsaved: this.autosave.unsaved(),
