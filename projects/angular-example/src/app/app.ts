@@ -4,6 +4,7 @@ import {
   RETRY_DELAYS_MS, SaveMode,
 } from './autosave.service';
 import { SaveRequest, SimulatedBackend } from './simulated-backend';
+import type { SupersededEvent } from './autosave.service';
 import { NumberField, NumberFieldSpec } from './number-field';
 
 interface Doc {
@@ -23,9 +24,10 @@ export interface DocStatus {
   readonly text: string;
 }
 
-/** One row of the request log. */
+/** One row of the request log: a request the backend received, or a version superseded before it was sent. */
 type LogRow =
-  | { readonly key: string; readonly kind: 'request'; readonly at: number; readonly request: SaveRequest };
+  | { readonly key: string; readonly kind: 'request'; readonly at: number; readonly request: SaveRequest }
+  | { readonly key: string; readonly kind: 'superseded'; readonly at: number; readonly event: SupersededEvent };
 
 /** How many done / queued chips a lane shows before folding the rest into a count. */
 const SHOWN_DONE = 8;
@@ -64,10 +66,13 @@ export class App {
   protected readonly failureRate = new NumberField(FAILURE_RATE, this.backend.failureRate);
 
   /** The newest rows first, for the log table. */
-  protected readonly logRows = computed<readonly LogRow[]>(() =>
-    this.backend.requests().slice(-LOG_ROWS).reverse()
-      .map((request) => ({ key: `r${request.id}`, kind: 'request' as const, at: request.startedAt, request })),
-  );
+  protected readonly logRows = computed<readonly LogRow[]>(() => {
+    const requests = this.backend.requests().slice(-LOG_ROWS)
+      .map((request): LogRow => ({ key: `r${request.id}`, kind: 'request', at: request.startedAt, request }));
+    const superseded = this.autosave.supersededLog().slice(-LOG_ROWS)
+      .map((event): LogRow => ({ key: `s${event.docId}:${event.version}`, kind: 'superseded', at: event.at, event }));
+    return [...requests, ...superseded].sort((a, b) => b.at - a.at).slice(0, LOG_ROWS);
+  });
 
   constructor() {
     // A read-only window into the app for the end-to-end test (and for the curious, in the console).
@@ -121,7 +126,8 @@ export class App {
 
   protected lane(docId: string): LaneState {
     return this.autosave.lanes()[docId] ?? {
-      queued: [], running: [], attempt: 0, retry: null, done: [], failed: [], lastVersion: 0, outcome: null,
+      queued: [], running: [], attempt: 0, retry: null, done: [], failed: [], superseded: [], lastVersion: 0,
+      outcome: null,
     };
   }
 

@@ -45,19 +45,35 @@ export interface LaneState {
   readonly done: readonly number[];
   /** Versions given up on after {@link MAX_ATTEMPTS} tries. */
   readonly failed: readonly number[];
+  /** Versions a newer one replaced while they waited (latest-wins): never sent, nothing lost. */
+  readonly superseded: readonly number[];
   readonly lastVersion: number;
   readonly outcome: SaveOutcome | null;
 }
 
 const EMPTY_LANE: LaneState = {
-  queued: [], running: [], attempt: 0, retry: null, done: [], failed: [], lastVersion: 0, outcome: null,
+  queued: [], running: [], attempt: 0, retry: null, done: [], failed: [], superseded: [], lastVersion: 0, outcome: null,
 };
+
+/** A version that was superseded, for the page's log. */
+export interface SupersededEvent {
+  readonly docId: string;
+  readonly version: number;
+  /** The newer version that took its place. */
+  readonly by: number;
+  /** `performance.now()` when it happened, to sort it among the backend's requests. */
+  readonly at: number;
+}
+
+/** Superseded events the service remembers for the log (the counts per document are kept in full). */
+const SUPERSEDED_LOG_SIZE = 50;
 
 /**
  * Most edits inside the operator at once: waiting for their document's lane, being saved, or saved and not
- * yet emitted. Room for every document's backlog: when the window is full, the next edit waits at the
- * operator's entrance even if its document is idle, so one busy document would hold the others back.
- * Saves running at once are bounded by the documents anyway (one per document).
+ * yet emitted. Per edit with latest-wins, a document holds at most two (the one saving and the newest one
+ * waiting; older waiting ones are superseded and leave at once), so this is room for 128 busy documents.
+ * Bulk mode keeps every version, so there it is room for every document's backlog: when the window is
+ * full, the next edit waits at the operator's entrance even if its document is idle.
  */
 export const MAX_HELD_EDITS = 256;
 /** Bulk mode: most bulk requests running at once (one per document at most). */
@@ -93,12 +109,15 @@ export class AutosaveService implements OnDestroy {
   private readonly laneState = signal<Readonly<Record<string, LaneState>>>({});
   private readonly modeState = signal<SaveMode>('per-edit');
   private readonly errorState = signal<string | null>(null);
+  private readonly supersededState = signal<readonly SupersededEvent[]>([]);
 
   /** Per document: queued, running, done and failed versions. */
   readonly lanes = this.laneState.asReadonly();
   readonly mode = this.modeState.asReadonly();
   /** Set if the save pipeline itself failed (a bug, not a failed save); it is then restarted. */
   readonly error = this.errorState.asReadonly();
+  /** The latest superseded versions, oldest first (at most {@link SUPERSEDED_LOG_SIZE}). */
+  readonly supersededLog = this.supersededState.asReadonly();
   /** True while any document has a version queued or running (retries included). */
   readonly busy = computed(() =>
     Object.values(this.laneState()).some((lane) => lane.queued.length > 0 || lane.running.length > 0),
@@ -153,6 +172,7 @@ export class AutosaveService implements OnDestroy {
   reset(): boolean {
     if (this.busy()) return false;
     this.laneState.set({});
+    this.supersededState.set([]);
     this.newest.clear();
     this.errorState.set(null);
     return true;
@@ -183,23 +203,41 @@ export class AutosaveService implements OnDestroy {
   }
 
   /**
-   * One request per version; per document one at a time, in order; documents in parallel. A version is
-   * marked done when the backend acknowledges it (the operator's output, in edit order across all
-   * documents, would show a fast document's saves only after a slow document's earlier ones).
+   * One request per version; per document one at a time, in order; documents in parallel. Latest-wins
+   * per document: while a document's save runs, only its newest version waits; each newer edit supersedes
+   * the waiting one, which is never sent (every version is the full text, so the newest one is all the
+   * backend needs). A burst of edits in one document therefore costs two saves, not one per keystroke,
+   * and cannot fill the operator's window and hold the other documents back. A version is marked done
+   * when the backend acknowledges it (the operator's output, in edit order across all documents, would
+   * show a fast document's saves only after a slow document's earlier ones).
    */
   private savePerEdit(): OperatorFunction<Edit, unknown> {
-    return mapAsyncPartitioned({
-      parallelism: MAX_HELD_EDITS,
-      perKey: 1,
-      key: (edit: Edit) => edit.docId,
-      project: (edit: Edit, docId: string, { signal }) =>
+    return mapAsyncPartitioned(
+      {
+        parallelism: MAX_HELD_EDITS,
+        key: (edit: Edit) => edit.docId,
+        latest: true,
+        onSuperseded: ({ value, key, by }) => this.supersede(key, value.version, by.version),
+      },
+      (edit: Edit, docId: string, { signal }) =>
         this.withRetry(docId, [edit.version], (attempt) => this.backend.save(docId, edit, signal, attempt)).pipe(
           tap((outcome) => {
             if (outcome.saved) this.finish(docId, [edit.version], []);
             else this.finish(docId, [], [edit.version]);
           }),
         ),
-    });
+    );
+  }
+
+  private supersede(docId: string, version: number, by: number): void {
+    this.updateLane(docId, (lane) => ({
+      ...lane,
+      queued: lane.queued.filter((v) => v !== version),
+      superseded: [...lane.superseded, version],
+    }));
+    this.supersededState.update((log) =>
+      [...log, { docId, version, by, at: performance.now() }].slice(-SUPERSEDED_LOG_SIZE),
+    );
   }
 
   /**
