@@ -89,10 +89,11 @@ async function prepare(page, { mode, latency, jitter }) {
 }
 
 /** Types every document's text, CHUNK characters at a time, moving round-robin between documents. */
-async function typeInterleaved(page, typed = TYPED) {
+async function typeInterleaved(page, typed = TYPED, midway = async () => {}) {
   const ids = Object.keys(typed);
   const longest = Math.max(...ids.map((id) => typed[id].length));
   for (let at = 0; at < longest; at += CHUNK) {
+    if (at === CHUNK * Math.floor(longest / CHUNK / 2)) await midway();
     for (const id of ids) {
       const chunk = typed[id].slice(at, at + CHUNK);
       if (chunk) await page.getByTestId(`editor-${id}`).pressSequentially(chunk, { delay: KEY_DELAY_MS });
@@ -228,12 +229,13 @@ test('the bundle holds exactly one copy of rxjs (the app\'s), and rxjs-lanes fro
 test('per-edit saves (mapAsyncPartitioned): in order per document, one in flight, documents in parallel', async ({ page }) => {
   await prepare(page, { mode: 'per-edit', latency: 120, jitter: 0.9 });
   const stopSampler = await startStallSampler(page);
-  await typeInterleaved(page);
-  // Mid-flight: saves are still queued and running. This is the picture the README shows.
-  const mid = await snapshot(page);
-  assert.ok(Object.values(mid.lanes).some((l) => l.queued.length > 0 || l.running.length > 0), 'typing outpaced the saves');
-  await mkdir(dirname(screenshotPath), { recursive: true });
-  await page.screenshot({ path: screenshotPath, fullPage: true });
+  await typeInterleaved(page, TYPED, async () => {
+    // Mid-flight: saves are running, versions superseded. This is the picture the guide shows.
+    const mid = await snapshot(page);
+    assert.ok(Object.values(mid.lanes).some((l) => l.queued.length > 0 || l.running.length > 0), 'typing outpaced the saves');
+    await mkdir(dirname(screenshotPath), { recursive: true });
+    await page.screenshot({ path: screenshotPath, fullPage: true });
+  });
   const s = await waitIdle(page);
   const stalls = await stopSampler();
   const perDoc = checkBackend(s, await editorTexts(page));
