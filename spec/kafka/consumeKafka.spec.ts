@@ -38,6 +38,20 @@ function gatedScheduler(gatedDelay: number): SchedulerLike & { open(): void; wai
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The async scheduler, counting the actions scheduled on it that are still pending (not run nor unsubscribed). */
+function countingScheduler(): SchedulerLike & { pending(): number } {
+  const actions = new Set<Subscription>();
+  return {
+    now: () => asyncScheduler.now(),
+    schedule(work: (this: never, state?: unknown) => void, delay?: number, state?: unknown): Subscription {
+      const action = asyncScheduler.schedule(work as never, delay, state);
+      actions.add(action);
+      return action;
+    },
+    pending: () => [...actions].filter((a) => !a.closed).length,
+  } as SchedulerLike & { pending(): number };
+}
+
 // Whatever a test did, nothing keeps running after it (a failed assertion must not leave loops behind).
 const brokers: FakeBroker[] = [];
 const runs: Run<unknown>[] = [];
@@ -884,6 +898,43 @@ describe('consumeKafka (against the fake kafkajs consumer)', () => {
       expect(broker.group('g').committedOffset('t', 0)).toBe(2);
       expect(run.statuses.at(-1)).toBe('stopped');
       expect(run.isEnded()).toBe(false);
+    });
+
+    it('unsubscribing while run() is still joining frees every timer at once, and stops the consumer once run() settles', async () => {
+      // Another member is in the group and never re-joins (its eachBatch hangs without heartbeats): the
+      // join of our consumer, and with it kafkajs's run(), stays pending until that member is removed.
+      const { broker, consumer } = setup(2, 20, 4);
+      const stuck = broker.consumer({ groupId: 'g', topics: ['t'] });
+      let release!: () => void;
+      const hung = new Promise<void>((resolve) => (release = resolve));
+      await stuck.run({ eachBatch: () => hung });
+      await until(() => stuck.batches.length > 0, 'the other member holds a batch');
+      const scheduler = countingScheduler();
+      let stops = 0;
+      const stop = consumer.stop.bind(consumer);
+      consumer.stop = () => (stops++, stop());
+      const handled: number[] = [];
+      const subscription = consumeKafka(consumer, {
+        parallelism: 4,
+        scheduler,
+        commitInterval: 10,
+        heartbeatInterval: 5,
+        handler: (d) => void handled.push(offsetOf(d)),
+      }).subscribe();
+      await sleep(30);
+      expect(consumer.runCalls).toBe(1);
+      expect(consumer.generation).toBe(-1); // still joining
+      expect(scheduler.pending()).toBe(2); // the commit and heartbeat tickers
+      subscription.unsubscribe();
+      expect(scheduler.pending()).toBe(0); // at once, whatever the phase
+      expect(consumer.listenerCount()).toBe(0);
+      await sleep(30);
+      expect(stops).toBe(0); // kafkajs ignores a stop() while run() joins, and would then consume on
+      broker.group('g').kick(stuck); // the join completes: run() resolves
+      await until(() => stops === 1 && !consumer.running, 'consumer stopped');
+      expect(handled).toEqual([]);
+      expect(scheduler.pending()).toBe(0);
+      release();
     });
 
     it('drains on each kind of stop signal: an already aborted AbortSignal, a Promise, an Observable', async () => {
