@@ -10,6 +10,7 @@ import {
   type KafkaSettlement,
 } from '../../src/kafka';
 import { FakeBroker, FakeConsumer } from './fakeKafka';
+import { countingScheduler } from '../support/kafkaContract';
 
 // These run against spec/kafka/fakeKafka.ts, in `npm test`: validation, and the behaviours that need a
 // fault at a chosen instant (a crash with restart, a session kicked, a rebalance during a handler, a seek
@@ -37,20 +38,6 @@ function gatedScheduler(gatedDelay: number): SchedulerLike & { open(): void; wai
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The async scheduler, counting the actions scheduled on it that are still pending (not run nor unsubscribed). */
-function countingScheduler(): SchedulerLike & { pending(): number } {
-  const actions = new Set<Subscription>();
-  return {
-    now: () => asyncScheduler.now(),
-    schedule(work: (this: never, state?: unknown) => void, delay?: number, state?: unknown): Subscription {
-      const action = asyncScheduler.schedule(work as never, delay, state);
-      actions.add(action);
-      return action;
-    },
-    pending: () => [...actions].filter((a) => !a.closed).length,
-  } as SchedulerLike & { pending(): number };
-}
 
 // Whatever a test did, nothing keeps running after it (a failed assertion must not leave loops behind).
 const brokers: FakeBroker[] = [];
