@@ -51,7 +51,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
   private commitTimer: Subscription | null = null;
   private readonly removers: (() => void)[] = [];
   private stopSubscription: Unsubscribable | null = null;
-  private readonly parked = new ParkedBatches();
+  private readonly parked: ParkedBatches;
   private heartbeatTimer: Subscription | null = null;
   /** Set once `consumer.stop()` was called: `eachBatch` calls held during a drain may return. */
   private stopCalled = false;
@@ -77,6 +77,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
   ) {
     this.handlers = new HandlerRunner(config, this);
     this.confluent = isConfluentConsumer(consumer);
+    this.parked = new ParkedBatches(this.confluent);
     this.commits = new OffsetCommitter(
       consumer,
       this.tracker,
@@ -208,7 +209,8 @@ export class KafkaRun<K> implements SettlingHost<K> {
     try {
       for (let i = 0; i < messages.length; i++) {
         if (!this.valve.isOpen) {
-          await this.waitForRoom(payload);
+          // handed back (confluent): the client fetches the rest again, after polling for rebalances
+          if (await this.waitForRoom(payload)) break;
           if (!payload.isRunning() || payload.isStale()) break;
         }
         if (this.phase !== 'running' || this.tracker.generation(topic, partition) !== generation) break;
@@ -245,11 +247,16 @@ export class KafkaRun<K> implements SettlingHost<K> {
     if (this.phase !== 'running') await this.hold(payload);
   }
 
-  /** Waits until the pipeline has room (or the run stops); the heartbeat ticker keeps the session alive. */
-  private async waitForRoom(payload: EachBatchPayload): Promise<void> {
+  /**
+   * Waits until the pipeline has room (or the run stops); the heartbeat ticker keeps the session alive.
+   * Resolves with `true` when the batch is to be handed back to the client instead (confluent: see
+   * {@link ParkedBatches}).
+   */
+  private async waitForRoom(payload: EachBatchPayload): Promise<boolean> {
     while (!this.valve.isOpen && this.phase === 'running' && payload.isRunning() && !payload.isStale()) {
-      await this.parked.park(payload, this.valve.whenOpen());
+      if (await this.parked.park(payload, this.valve.whenOpen())) return true;
     }
+    return false;
   }
 
   /**
