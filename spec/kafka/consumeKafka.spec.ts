@@ -924,6 +924,27 @@ describe('consumeKafka (against the fake kafkajs consumer)', () => {
       release();
     });
 
+    it("recordFinished reads a confluent consumer's committed offsets with a bounded wait (librdkafka's default is forever)", async () => {
+      const reads: unknown[][] = [];
+      const confluent = {
+        run: async () => undefined,
+        seek: () => undefined,
+        commitOffsets: async () => undefined,
+        assignment: () => [{ topic: 't', partition: 0 }],
+        disconnect: async () => undefined,
+        committed: (...args: unknown[]) => (reads.push(args), new Promise<never>(() => undefined)), // never answers
+      };
+      const subscription = consumeKafka(confluent, {
+        parallelism: 2,
+        handler: () => undefined,
+        recordFinished: true,
+        heartbeatInterval: 5,
+      }).subscribe();
+      await until(() => reads.length > 0, 'the committed offsets read');
+      subscription.unsubscribe();
+      expect(reads[0]).toEqual([[{ topic: 't', partition: 0 }], 10_000]);
+    });
+
     it('drains on each kind of stop signal: an already aborted AbortSignal, a Promise, an Observable', async () => {
       for (const makeStop of [() => AbortSignal.abort(), () => Promise.resolve(), () => of(1)]) {
         const { consumer } = setup(1, 5, 5);
