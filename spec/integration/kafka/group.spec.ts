@@ -64,6 +64,24 @@ class Worker {
   }
 }
 
+/** What a stalled run left unfinished, and what each member last said: to tell a slow machine from a stuck member. */
+async function stalled(workers: Worker[], end: Map<number, number>): Promise<string> {
+  const done = new Set(workers.flatMap((w) => w.events.filter((e) => e.e === 'done').map((e) => `${e.p}@${e.o}`)));
+  const missing: string[] = [];
+  for (const [p, o] of end) {
+    const left = Array.from({ length: o }, (_, i) => i).filter((i) => !done.has(`${p}@${i}`));
+    if (left.length > 0) missing.push(`partition ${p}: ${left.length} unfinished, from ${left[0]}`);
+  }
+  const now = process.hrtime.bigint();
+  const members = workers.map((w) => {
+    const last = (kind: Event['e']) => w.events.filter((e) => e.e === kind).at(-1);
+    const ago = (e: Event | undefined) => (e === undefined ? 'never' : `${(Number(now - BigInt(e.t)) / 1e9) | 0} s ago`);
+    const status = last('status');
+    return `member ${w.id}: status ${status?.s ?? 'none'} (${ago(status)}), last start ${ago(last('start'))}, last commit ${ago(last('commit'))}, ${w.done()} finished; stderr: ${w.log.slice(-300)}`;
+  });
+  return [...missing, ...members].join('\n');
+}
+
 const PARTITIONS = 6;
 const MESSAGES = 6000;
 const KEYS = 600;
@@ -101,7 +119,9 @@ describe.each([
     expect(await workers[0].exited).toBeNull(); // killed by the signal
     await until(() => finished() >= MESSAGES * 0.45, '45% finished', 90_000);
     workers.push(new Worker(4, env));
-    await until(() => finished() === MESSAGES, 'every message finished', 120_000);
+    await until(() => finished() === MESSAGES, 'every message finished', 120_000).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\n${await stalled(workers, await bed.endOffsets(topic))}`);
+    });
     const end = await bed.endOffsets(topic);
     await until(
       async () => {
