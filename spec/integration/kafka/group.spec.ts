@@ -65,12 +65,24 @@ class Worker {
 }
 
 /** What a stalled run left unfinished, and what each member last said: to tell a slow machine from a stuck member. */
-async function stalled(workers: Worker[], end: Map<number, number>): Promise<string> {
+async function stalled(workers: Worker[], end: Map<number, number>, committed: Map<number, { offset: number }>): Promise<string> {
   const done = new Set(workers.flatMap((w) => w.events.filter((e) => e.e === 'done').map((e) => `${e.p}@${e.o}`)));
   const missing: string[] = [];
   for (const [p, o] of end) {
     const left = Array.from({ length: o }, (_, i) => i).filter((i) => !done.has(`${p}@${i}`));
-    if (left.length > 0) missing.push(`partition ${p}: ${left.length} unfinished, from ${left[0]}`);
+    if (left.length === 0) continue;
+    const started = workers.flatMap((w) =>
+      w.events.filter((e) => e.e === 'start' && e.p === p && left.includes(e.o)).map((e) => `${e.o} by ${w.id}`),
+    );
+    const last = workers
+      .flatMap((w) => w.events.filter((e) => e.e === 'start' && e.p === p).map((e) => ({ w: w.id, o: e.o, t: BigInt(e.t) })))
+      .sort((a, b) => (a.t < b.t ? -1 : 1))
+      .slice(-3)
+      .map((e) => `${e.o} by ${e.w}`);
+    missing.push(
+      `partition ${p}: ${left.length} unfinished (${left.slice(0, 8).join(', ')}…), committed ${committed.get(p)?.offset ?? 'none'}, end ${o}; ` +
+        `of those started: [${started.slice(0, 8).join(', ')}]; last starts of the partition: [${last.join(', ')}]`,
+    );
   }
   const now = process.hrtime.bigint();
   const members = workers.map((w) => {
@@ -120,7 +132,7 @@ describe.each([
     await until(() => finished() >= MESSAGES * 0.45, '45% finished', 90_000);
     workers.push(new Worker(4, env));
     await until(() => finished() === MESSAGES, 'every message finished', 120_000).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}\n${await stalled(workers, await bed.endOffsets(topic))}`);
+      throw new Error(`${String(error)}\n${await stalled(workers, await bed.endOffsets(topic), await bed.committed(group, topic))}`);
     });
     const end = await bed.endOffsets(topic);
     await until(
