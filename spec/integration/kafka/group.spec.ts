@@ -79,6 +79,34 @@ async function stalled(workers: Worker[], end: Map<number, number>, committed: M
       .sort((a, b) => (a.t < b.t ? -1 : 1))
       .slice(-3)
       .map((e) => `${e.o} by ${e.w}`);
+    // the first commit of the partition past its first unfinished offset, and what its member did before
+    const first = left[0];
+    const by = workers
+      .flatMap((w) => w.events.filter((e) => e.e === 'commit').map((e) => ({ w, e })))
+      .filter(({ e }) => e.offsets!.some(([cp, co]) => cp === p && co > first))
+      .sort((a, b) => (BigInt(a.e.t) < BigInt(b.e.t) ? -1 : 1))[0];
+    let culprit = 'none';
+    if (by !== undefined) {
+      const before = by.w.events.filter((e) => BigInt(e.t) <= BigInt(by.e.t));
+      const starts = before.filter((e) => e.e === 'start' && e.p === p).map((e) => e.o);
+      const statuses = before.filter((e) => e.e === 'status').map((e) => e.s);
+      const prior = before.filter((e) => e.e === 'commit' && e.offsets!.some(([cp]) => cp === p)).slice(-3);
+      culprit =
+        `member ${by.w.id} committed ${by.e.offsets!.find(([cp]) => cp === p)![1]}; it had started ${starts.length} of the partition ` +
+        `(first ${starts[0]}, min ${Math.min(...starts)}, last ${starts.at(-1)}), statuses [${statuses.join(' ')}], its earlier commits of it ` +
+        `[${prior.map((e) => e.offsets!.find(([cp]) => cp === p)![1]).join(', ')}]; other members' commits of it before: [` +
+        workers
+          .filter((w) => w !== by.w)
+          .flatMap((w) =>
+            w.events
+              .filter((e) => e.e === 'commit' && BigInt(e.t) < BigInt(by.e.t) && e.offsets!.some(([cp]) => cp === p))
+              .slice(-2)
+              .map((e) => `${w.id}:${e.offsets!.find(([cp]) => cp === p)![1]}`),
+          )
+          .join(', ') +
+        ']';
+    }
+    missing.push(`  first commit past ${first}: ${culprit}`);
     missing.push(
       `partition ${p}: ${left.length} unfinished (${left.slice(0, 8).join(', ')}…), committed ${committed.get(p)?.offset ?? 'none'}, end ${o}; ` +
         `of those started: [${started.slice(0, 8).join(', ')}]; last starts of the partition: [${last.join(', ')}]`,
