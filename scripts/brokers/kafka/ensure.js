@@ -103,10 +103,9 @@ function confluentAddon() {
   rmSync(join(dir, 'deps/librdkafka/Makefile.config'), { force: true });
   const preGyp = require.resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp', { paths: [dir] });
   const env = { ...process.env, CKJS_LINKING: 'dynamic' };
-  // Faster, same code: node-gyp compiles the addon's own 11 C++ files one at a time unless JOBS is set
-  // (librdkafka's make already runs with -j), and librdkafka compiles with -g: -g0 (last wins) drops the
-  // debug info, which nothing here reads. Both can be overridden from the environment.
-  if (env.JOBS === undefined) env.JOBS = '2';
+  // librdkafka compiles with -g: -g0 (the last -g wins) drops the debug info, which nothing here reads
+  // (same code, less to write). Not JOBS=2 for node-gyp: its generated Makefile does not order the
+  // addon's librdkafka actions, and a parallel make fails ("No rule to make target config.h").
   for (const flags of ['CFLAGS', 'CXXFLAGS']) env[flags] = env[flags] === undefined ? '-g0' : env[flags];
   // node-gyp would download Node's headers (nodejs.org is not reachable): use the installed ones
   if (!env.npm_config_nodedir && existsSync('/usr/include/node/node_api.h')) env.npm_config_nodedir = '/usr';
