@@ -10,6 +10,7 @@ import {
   type KafkaSettlement,
 } from '../../src/kafka';
 import { FakeBroker, FakeConsumer } from './fakeKafka';
+import { countingScheduler } from '../support/kafkaContract';
 
 // These run against spec/kafka/fakeKafka.ts, in `npm test`: validation, and the behaviours that need a
 // fault at a chosen instant (a crash with restart, a session kicked, a rebalance during a handler, a seek
@@ -883,6 +884,64 @@ describe('consumeKafka (against the fake kafkajs consumer)', () => {
       expect(broker.group('g').committedOffset('t', 0)).toBe(2);
       expect(run.statuses.at(-1)).toBe('stopped');
       expect(run.isEnded()).toBe(false);
+    });
+
+    it('unsubscribing while run() is still joining frees every timer at once, and stops the consumer once run() settles', async () => {
+      // Another member is in the group and never re-joins (its eachBatch hangs without heartbeats): the
+      // join of our consumer, and with it kafkajs's run(), stays pending until that member is removed.
+      const { broker, consumer } = setup(2, 20, 4);
+      const stuck = broker.consumer({ groupId: 'g', topics: ['t'] });
+      let release!: () => void;
+      const hung = new Promise<void>((resolve) => (release = resolve));
+      await stuck.run({ eachBatch: () => hung });
+      await until(() => stuck.batches.length > 0, 'the other member holds a batch');
+      const scheduler = countingScheduler();
+      let stops = 0;
+      const stop = consumer.stop.bind(consumer);
+      consumer.stop = () => (stops++, stop());
+      const handled: number[] = [];
+      const subscription = consumeKafka(consumer, {
+        parallelism: 4,
+        scheduler,
+        commitInterval: 10,
+        heartbeatInterval: 5,
+        handler: (d) => void handled.push(offsetOf(d)),
+      }).subscribe();
+      await sleep(30);
+      expect(consumer.runCalls).toBe(1);
+      expect(consumer.generation).toBe(-1); // still joining
+      expect(scheduler.pending()).toBe(2); // the commit and heartbeat tickers
+      subscription.unsubscribe();
+      expect(scheduler.pending()).toBe(0); // at once, whatever the phase
+      expect(consumer.listenerCount()).toBe(0);
+      await sleep(30);
+      expect(stops).toBe(0); // kafkajs ignores a stop() while run() joins, and would then consume on
+      broker.group('g').kick(stuck); // the join completes: run() resolves
+      await until(() => stops === 1 && !consumer.running, 'consumer stopped');
+      expect(handled).toEqual([]);
+      expect(scheduler.pending()).toBe(0);
+      release();
+    });
+
+    it("recordFinished reads a confluent consumer's committed offsets with a bounded wait (librdkafka's default is forever)", async () => {
+      const reads: unknown[][] = [];
+      const confluent = {
+        run: async () => undefined,
+        seek: () => undefined,
+        commitOffsets: async () => undefined,
+        assignment: () => [{ topic: 't', partition: 0 }],
+        disconnect: async () => undefined,
+        committed: (...args: unknown[]) => (reads.push(args), new Promise<never>(() => undefined)), // never answers
+      };
+      const subscription = consumeKafka(confluent, {
+        parallelism: 2,
+        handler: () => undefined,
+        recordFinished: true,
+        heartbeatInterval: 5,
+      }).subscribe();
+      await until(() => reads.length > 0, 'the committed offsets read');
+      subscription.unsubscribe();
+      expect(reads[0]).toEqual([[{ topic: 't', partition: 0 }], 10_000]);
     });
 
     it('drains on each kind of stop signal: an already aborted AbortSignal, a Promise, an Observable', async () => {

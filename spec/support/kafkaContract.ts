@@ -50,6 +50,20 @@ export function gatedScheduler(gatedDelay: number): SchedulerLike & { open(): vo
   } as SchedulerLike & { open(): void; waiting(): number };
 }
 
+/** The async scheduler, counting the actions scheduled on it that are still pending (neither run nor unsubscribed). */
+export function countingScheduler(): SchedulerLike & { pending(): number } {
+  const actions = new Set<Subscription>();
+  return {
+    now: () => asyncScheduler.now(),
+    schedule(work: (this: never, state?: unknown) => void, delay?: number, state?: unknown): Subscription {
+      const action = asyncScheduler.schedule(work as never, delay, state);
+      actions.add(action);
+      return action;
+    },
+    pending: () => [...actions].filter((a) => !a.closed).length,
+  } as SchedulerLike & { pending(): number };
+}
+
 export interface Run<K> {
   settlements: KafkaSettlement<K>[];
   statuses: KafkaConsumerStatus[];
@@ -351,6 +365,29 @@ export function kafkaContract(make: () => Promise<KafkaTestBed>): void {
     expect(aborted.sort()).toEqual([2, 3, 4, 5]);
     await until(() => run.statuses.at(-1) === 'stopped', 'stopped');
     expect((await bed.committed(g, topic)).get(0)?.offset).toBe(2);
+  });
+
+  it("unsubscribing before the client's run() settled frees every timer at once; the consumer then leaves the group", async () => {
+    const topic = await bed.topic(2);
+    await bed.produce(topic, distinct(50));
+    const g = group();
+    const scheduler = countingScheduler();
+    const handled: string[] = [];
+    const first = consumeKafka(await bed.consumer(g, topic), {
+      parallelism: 4,
+      scheduler,
+      handler: (d) => void handled.push(id(d)),
+    }).subscribe();
+    expect(scheduler.pending()).toBe(2); // the commit and heartbeat tickers
+    first.unsubscribe(); // synchronously: kafkajs is still joining the group
+    expect(scheduler.pending()).toBe(0);
+    // the first consumer is stopped once its run() settles, and leaves the group: the next member gets it all
+    const second = start(await bed.consumer(g, topic), { parallelism: 4, handler: () => undefined }, runs);
+    await until(() => new Set(second.settlements.map((s) => id(s.delivery))).size === 50, 'the next member handles every message', 60_000);
+    second.drain();
+    expect(await second.ended).toBe('complete');
+    expect(handled).toEqual([]);
+    expect(scheduler.pending()).toBe(0);
   });
 
   it('a member joining mid-run (a rebalance): nothing is lost, commits stay behind unfinished work, per-key first-processing order holds', async () => {

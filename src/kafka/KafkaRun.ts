@@ -51,7 +51,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
   private commitTimer: Subscription | null = null;
   private readonly removers: (() => void)[] = [];
   private stopSubscription: Unsubscribable | null = null;
-  private readonly parked = new ParkedBatches();
+  private readonly parked: ParkedBatches;
   private heartbeatTimer: Subscription | null = null;
   /** Set once `consumer.stop()` was called: `eachBatch` calls held during a drain may return. */
   private stopCalled = false;
@@ -60,6 +60,8 @@ export class KafkaRun<K> implements SettlingHost<K> {
   private stoppedAgain = false;
   /** `consumer.run()`: kafkajs resolves it once the first join is done (or failed). */
   private runPromise: Promise<void> | null = null;
+  /** Whether `consumer.run()` settled (or was never called): before, kafkajs cannot be stopped. */
+  private runSettled = true;
   /**
    * A consumer of \@confluentinc/kafka-javascript: no group events and no `stop()`. The adapter reads its
    * assignment instead (before each batch, each commit and on the heartbeat ticker) and disconnects it.
@@ -75,6 +77,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
   ) {
     this.handlers = new HandlerRunner(config, this);
     this.confluent = isConfluentConsumer(consumer);
+    this.parked = new ParkedBatches(this.confluent);
     this.commits = new OffsetCommitter(
       consumer,
       this.tracker,
@@ -153,6 +156,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
     if (this.phase === 'running') this.watchStop();
     if (this.phase === 'running') {
       let running: Promise<void>;
+      this.runSettled = false;
       try {
         const eachBatch = (payload: EachBatchPayload) => this.eachBatch(payload);
         // the confluent client rejects `autoCommit` here: it is configured on its consumer (checked when created)
@@ -162,7 +166,13 @@ export class KafkaRun<K> implements SettlingHost<K> {
       } catch (error) {
         running = Promise.reject(error);
       }
-      this.runPromise = running.then(undefined, (error: unknown) => void this.close('failed', error));
+      this.runPromise = running.then(
+        () => void (this.runSettled = true),
+        (error: unknown) => {
+          this.runSettled = true;
+          void this.close('failed', error);
+        },
+      );
     }
     return () => this.teardown();
   }
@@ -199,7 +209,8 @@ export class KafkaRun<K> implements SettlingHost<K> {
     try {
       for (let i = 0; i < messages.length; i++) {
         if (!this.valve.isOpen) {
-          await this.waitForRoom(payload);
+          // handed back (confluent): the client fetches the rest again, after polling for rebalances
+          if (await this.waitForRoom(payload)) break;
           if (!payload.isRunning() || payload.isStale()) break;
         }
         if (this.phase !== 'running' || this.tracker.generation(topic, partition) !== generation) break;
@@ -236,11 +247,16 @@ export class KafkaRun<K> implements SettlingHost<K> {
     if (this.phase !== 'running') await this.hold(payload);
   }
 
-  /** Waits until the pipeline has room (or the run stops); the heartbeat ticker keeps the session alive. */
-  private async waitForRoom(payload: EachBatchPayload): Promise<void> {
+  /**
+   * Waits until the pipeline has room (or the run stops); the heartbeat ticker keeps the session alive.
+   * Resolves with `true` when the batch is to be handed back to the client instead (confluent: see
+   * {@link ParkedBatches}).
+   */
+  private async waitForRoom(payload: EachBatchPayload): Promise<boolean> {
     while (!this.valve.isOpen && this.phase === 'running' && payload.isRunning() && !payload.isStale()) {
-      await this.parked.park(payload, this.valve.whenOpen());
+      if (await this.parked.park(payload, this.valve.whenOpen())) return true;
     }
+    return false;
   }
 
   /**
@@ -478,7 +494,11 @@ export class KafkaRun<K> implements SettlingHost<K> {
     this.feed?.complete(); // the pipeline completes once the running handlers finished
   }
 
-  /** Ends the run: final commit, `consumer.stop()`, then the output's completion or error. */
+  /**
+   * Ends the run: final commit, `consumer.stop()`, then the output's completion or error. What the run
+   * holds itself (tickers, nak timers, the stop signal's subscription, the client's event listeners) is
+   * freed at once, in whatever phase the client is; only the client's own stop waits (for `run()`).
+   */
   private async close(end: 'drained' | 'failed' | 'stopped', error?: unknown): Promise<void> {
     if (this.phase === 'closing' || this.phase === 'closed') return;
     this.phase = 'closing';
@@ -487,6 +507,12 @@ export class KafkaRun<K> implements SettlingHost<K> {
     this.stopSubscription?.unsubscribe();
     for (const timer of this.nakTimers) timer.unsubscribe();
     this.nakTimers.clear();
+    // Every group event is ignored from here on (our own stop() emits STOP): nothing to listen to.
+    for (const remove of this.removers) remove();
+    this.removers.length = 0;
+    // The heartbeat ticker keeps the session of held eachBatch calls alive during the last commit of a
+    // drain or a failure; an unsubscriber waits for nothing, and while run() joins nothing is held.
+    if (end === 'stopped' || !this.runSettled) this.heartbeatTimer?.unsubscribe();
     if (end !== 'drained') {
       this.tornDown = true;
       this.pipeline?.unsubscribe(); // tears down running handlers (their inners)
@@ -501,7 +527,10 @@ export class KafkaRun<K> implements SettlingHost<K> {
     }
     this.tracker.revokeAll();
     // kafkajs ignores a stop() that comes while run() is still joining the group (its runner is not
-    // running yet), and then consumes on: stop it only once run() is done.
+    // running yet: stop() forgets it, and it then consumes on with nobody to stop it): stop it only once
+    // run() is done. Nothing of ours is pending meanwhile; a batch handed over then is held, passing
+    // nothing on, until the stop below releases it.
+    if (!this.runSettled) this.heartbeatTimer?.unsubscribe();
     await this.runPromise;
     let stopped: Promise<void>;
     try {
@@ -514,15 +543,12 @@ export class KafkaRun<K> implements SettlingHost<K> {
     }
     this.stopCalled = true;
     this.parked.wakeAll(); // after stop() was called: the released eachBatch calls end kafkajs's fetch loop
+    this.heartbeatTimer?.unsubscribe(); // nothing is held any more
     try {
       await stopped;
     } catch (stopError) {
       if (end === 'drained' && failure === undefined) failure = stopError;
     }
-    this.heartbeatTimer?.unsubscribe();
-    this.commitTimer?.unsubscribe();
-    for (const remove of this.removers) remove();
-    this.removers.length = 0;
     this.signals.clear();
     this.seeks.clear();
     driven.delete(this.consumer);
@@ -537,10 +563,13 @@ export class KafkaRun<K> implements SettlingHost<K> {
     else this.subscriber.error(failure);
   }
 
+  /** The subscriber unsubscribed: what the run holds is freed now; the client's stop follows. */
   private teardown(): void {
     this.tornDown = true;
     this.pipeline?.unsubscribe();
     if (this.phase !== 'closing' && this.phase !== 'closed') void this.close('stopped');
+    // also when a drain or a failure was already closing: the subscriber waits for nothing any more
+    this.heartbeatTimer?.unsubscribe();
   }
 
   private setStatus(status: KafkaConsumerStatus): void {

@@ -24,9 +24,11 @@ import type { ConsumeKafkaOptions, KafkaKey, KafkaSettlement } from './types.js'
  *   them, so this is the key's order.
  * - **Flow control.** While the pipeline is full the adapter holds the client's `eachBatch` call
  *   (sending kafkajs's group heartbeat; librdkafka heartbeats on its own), so the client hands over
- *   nothing more and exactly `parallelism` messages are held; reading resumes when a slot frees. With the
- *   confluent client, `max.poll.interval.ms` bounds how long a batch may be held: keep it above the
- *   slowest handler.
+ *   nothing more and exactly `parallelism` messages are held; reading resumes when a slot frees. The
+ *   confluent client serves a rebalance only when it polls librdkafka, which it does with no batch
+ *   pending and its message cache empty: a batch that waited for room across a whole `heartbeatInterval`
+ *   is handed back (what was not passed on is fetched again), so a rebalance waits about one interval per
+ *   partition it had cached.
  * - **Settling.** A message is settled only after its handler finished: with the outcome the handler
  *   returned (`undefined` = `'ack'`), or by `onError` (default `{ nak: 1000 }`). Each settled delivery
  *   is emitted as a {@link KafkaSettlement}, as it settles.
@@ -54,8 +56,9 @@ import type { ConsumeKafkaOptions, KafkaKey, KafkaSettlement } from './types.js'
  * - **Drain.** On `stop`: no new deliveries, running handlers finish and settle, the commit offsets are
  *   committed, the consumer is stopped (kafkajs: `consumer.stop()`; confluent: `consumer.disconnect()`),
  *   then the output completes; the status becomes `'drained'`.
- * - **Teardown.** Unsubscribing aborts running handlers, commits what was settled (best effort) and
- *   stops the consumer.
+ * - **Teardown.** Unsubscribing aborts running handlers, frees every timer, subscription and listener of
+ *   the run at once (whatever the client's phase), commits what was settled (best effort) and stops the
+ *   consumer (kafkajs once `run()` settled: it ignores a `stop()` while it joins the group).
  *
  * Use a consumer for one subscription at a time, and do not call `run`, `seek` or `commitOffsets` on
  * it yourself.

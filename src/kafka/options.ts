@@ -17,6 +17,14 @@ import type {
 /** The operator's name, at the start of every error message of the Kafka adapter. */
 export const OPERATOR = 'consumeKafka';
 
+/**
+ * How long `recordFinished` waits for a confluent consumer's `committed()` (librdkafka waits forever by
+ * default). A partition's first batch waits for that read, and while a batch is being passed on the client
+ * does not poll librdkafka, so a read that never answered would hold every rebalance of the group. A read
+ * that times out marks nothing: those messages are handled again (duplicates, not a loss).
+ */
+export const COMMITTED_TIMEOUT_MS = 10_000;
+
 const DEFAULT_FAILURE: Outcome = { nak: 1000 };
 const CONSUME_KAFKA_OPTIONS = {
   parallelism: true,
@@ -106,7 +114,11 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
   if (recordFinished) {
     if (readCommitted !== undefined) reader = readCommitted;
     else if (isConfluentConsumer(consumer))
-      reader = (partitions) => consumer.committed(partitions.map(({ topic, partition }) => ({ topic, partition })));
+      reader = (partitions) =>
+        consumer.committed(
+          partitions.map(({ topic, partition }) => ({ topic, partition })),
+          COMMITTED_TIMEOUT_MS,
+        );
     else {
       throw new TypeError(
         `${OPERATOR}: recordFinished needs readCommitted for a consumer without committed() (kafkajs): pass e.g. readCommitted: committedFromAdmin(admin, groupId)`,

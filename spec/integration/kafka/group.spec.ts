@@ -64,6 +64,64 @@ class Worker {
   }
 }
 
+/** What a stalled run left unfinished, and what each member last said: to tell a slow machine from a stuck member. */
+async function stalled(workers: Worker[], end: Map<number, number>, committed: Map<number, { offset: number }>): Promise<string> {
+  const done = new Set(workers.flatMap((w) => w.events.filter((e) => e.e === 'done').map((e) => `${e.p}@${e.o}`)));
+  const missing: string[] = [];
+  for (const [p, o] of end) {
+    const left = Array.from({ length: o }, (_, i) => i).filter((i) => !done.has(`${p}@${i}`));
+    if (left.length === 0) continue;
+    const started = workers.flatMap((w) =>
+      w.events.filter((e) => e.e === 'start' && e.p === p && left.includes(e.o)).map((e) => `${e.o} by ${w.id}`),
+    );
+    const last = workers
+      .flatMap((w) => w.events.filter((e) => e.e === 'start' && e.p === p).map((e) => ({ w: w.id, o: e.o, t: BigInt(e.t) })))
+      .sort((a, b) => (a.t < b.t ? -1 : 1))
+      .slice(-3)
+      .map((e) => `${e.o} by ${e.w}`);
+    // the first commit of the partition past its first unfinished offset, and what its member did before
+    const first = left[0];
+    const by = workers
+      .flatMap((w) => w.events.filter((e) => e.e === 'commit').map((e) => ({ w, e })))
+      .filter(({ e }) => e.offsets!.some(([cp, co]) => cp === p && co > first))
+      .sort((a, b) => (BigInt(a.e.t) < BigInt(b.e.t) ? -1 : 1))[0];
+    let culprit = 'none';
+    if (by !== undefined) {
+      const before = by.w.events.filter((e) => BigInt(e.t) <= BigInt(by.e.t));
+      const starts = before.filter((e) => e.e === 'start' && e.p === p).map((e) => e.o);
+      const statuses = before.filter((e) => e.e === 'status').map((e) => e.s);
+      const prior = before.filter((e) => e.e === 'commit' && e.offsets!.some(([cp]) => cp === p)).slice(-3);
+      culprit =
+        `member ${by.w.id} committed ${by.e.offsets!.find(([cp]) => cp === p)![1]}; it had started ${starts.length} of the partition ` +
+        `(first ${starts[0]}, min ${Math.min(...starts)}, last ${starts.at(-1)}), statuses [${statuses.join(' ')}], its earlier commits of it ` +
+        `[${prior.map((e) => e.offsets!.find(([cp]) => cp === p)![1]).join(', ')}]; other members' commits of it before: [` +
+        workers
+          .filter((w) => w !== by.w)
+          .flatMap((w) =>
+            w.events
+              .filter((e) => e.e === 'commit' && BigInt(e.t) < BigInt(by.e.t) && e.offsets!.some(([cp]) => cp === p))
+              .slice(-2)
+              .map((e) => `${w.id}:${e.offsets!.find(([cp]) => cp === p)![1]}`),
+          )
+          .join(', ') +
+        ']';
+    }
+    missing.push(`  first commit past ${first}: ${culprit}`);
+    missing.push(
+      `partition ${p}: ${left.length} unfinished (${left.slice(0, 8).join(', ')}…), committed ${committed.get(p)?.offset ?? 'none'}, end ${o}; ` +
+        `of those started: [${started.slice(0, 8).join(', ')}]; last starts of the partition: [${last.join(', ')}]`,
+    );
+  }
+  const now = process.hrtime.bigint();
+  const members = workers.map((w) => {
+    const last = (kind: Event['e']) => w.events.filter((e) => e.e === kind).at(-1);
+    const ago = (e: Event | undefined) => (e === undefined ? 'never' : `${(Number(now - BigInt(e.t)) / 1e9) | 0} s ago`);
+    const status = last('status');
+    return `member ${w.id}: status ${status?.s ?? 'none'} (${ago(status)}), last start ${ago(last('start'))}, last commit ${ago(last('commit'))}, ${w.done()} finished; stderr: ${w.log.slice(-300)}`;
+  });
+  return [...missing, ...members].join('\n');
+}
+
 const PARTITIONS = 6;
 const MESSAGES = 6000;
 const KEYS = 600;
@@ -101,7 +159,9 @@ describe.each([
     expect(await workers[0].exited).toBeNull(); // killed by the signal
     await until(() => finished() >= MESSAGES * 0.45, '45% finished', 90_000);
     workers.push(new Worker(4, env));
-    await until(() => finished() === MESSAGES, 'every message finished', 120_000);
+    await until(() => finished() === MESSAGES, 'every message finished', 120_000).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\n${await stalled(workers, await bed.endOffsets(topic), await bed.committed(group, topic))}`);
+    });
     const end = await bed.endOffsets(topic);
     await until(
       async () => {

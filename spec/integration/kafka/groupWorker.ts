@@ -19,10 +19,11 @@ const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.st
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const bed = CLIENT === 'confluent' ? await confluentBed() : await kafkajsBed();
-  const consumer = await bed.consumer(GROUP!, TOPIC!, { sessionTimeout: 3000 });
+  // First: a SIGTERM while still connecting (a loaded machine) must drain too, not kill the process
   const stop = new AbortController();
   process.once('SIGTERM', () => stop.abort());
+  const bed = CLIENT === 'confluent' ? await confluentBed() : await kafkajsBed();
+  const consumer = await bed.consumer(GROUP!, TOPIC!, { sessionTimeout: 3000 });
   const recordFinished = RECORD_FINISHED === '1';
   const handlerMs = Number(HANDLER_MS ?? 2);
   await new Promise<void>((resolve, reject) =>
