@@ -1,4 +1,5 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
+import { readParallelism, type AdaptiveLimit } from './flow/adaptiveLimit.js';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap, type AsyncMapConfig } from './internal/asyncMap/AsyncMapRun.js';
 import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
@@ -9,8 +10,11 @@ import type { ProjectContext } from './types.js';
  * @public
  */
 export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unknown>> extends FlowControlOptions {
-  /** Most elements in flight: waiting for their key, running, or completed and not yet emitted. An integer ≥ 1. */
-  parallelism: number;
+  /**
+   * Most elements in flight: waiting for their key, running, or completed and not yet emitted. An integer
+   * ≥ 1, or an {@link adaptiveLimit} that moves the bound between its `min` and `max`.
+   */
+  parallelism: number | AdaptiveLimit;
   /** Most inners running at once for one key (Akka's `perPartition`). An integer ≥ 1, less than `parallelism` (unless both are 1). */
   perKey: number;
   /** Reads an element's key (Akka's `partitioner`); keys are compared with `Map` key equality (SameValueZero). */
@@ -59,6 +63,8 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  *   element being keyed. A value pushed synchronously while the operator starts inners (a downstream
  *   `next` receiving a synchronous inner's value) is admitted at once and started after that call
  *   returns — where `mergeMap` would start it inside the call. Nothing is lost and the bounds hold.
+ * - **Adaptive limit.** With `parallelism: adaptiveLimit({ min, max })` the bound moves between `min`
+ *   and `max` from observed latency and errors (see {@link adaptiveLimit}); `perKey` must be less than `max`.
  * - **Flow control.** See {@link FlowControlOptions}: a `valve` makes pull and pausable sources stop at
  *   the bound; push sources queue beyond it (bounded by `maxQueued` if set).
  * - **Memory.** Per-key state exists only while that key has elements running or waiting.
@@ -72,7 +78,7 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  *   ),
  * ).subscribe(commit);
  * ```
- * @param parallelism - most elements in flight; an integer ≥ 1.
+ * @param parallelism - most elements in flight; an integer ≥ 1, or an {@link adaptiveLimit}.
  * @param perKey - most inners running per key (Akka's `perPartition`); an integer ≥ 1 and \< `parallelism` (unless both are 1).
  * @param key - reads the key of an element (Akka's `partitioner`).
  * @param project - starts the work for an element: `(value, key, context) => ObservableInput`.
@@ -81,7 +87,7 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  * @public
  */
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
-  parallelism: number,
+  parallelism: number | AdaptiveLimit,
   perKey: number,
   key: (value: T) => K,
   project: (value: T, key: K, context: ProjectContext) => O,
@@ -102,7 +108,8 @@ export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
 
 /** The two call forms of `mapAsyncPartitioned(Unordered)`: one options object, or Akka's positional order. @internal */
 export type PartitionedArgs<T, K, O extends ObservableInput<unknown>> =
-  [MapAsyncPartitionedOptions<T, K, O>] | [number, number, (value: T) => K, (value: T, key: K, context: ProjectContext) => O];
+  | [MapAsyncPartitionedOptions<T, K, O>]
+  | [number | AdaptiveLimit, number, (value: T) => K, (value: T, key: K, context: ProjectContext) => O];
 
 const PARTITIONED_OPTIONS = {
   parallelism: true,
@@ -139,8 +146,9 @@ export function partitionedConfig<T, K, R>(
     const [parallelism, perKey, key, project] = args;
     options = { parallelism, perKey, key, project };
   }
-  const { parallelism, perKey, key, project } = options;
-  checkPositiveInteger(operator, 'parallelism', parallelism);
+  const { perKey, key, project } = options;
+  // With an adaptive limit, the checks below hold for its max.
+  const { parallelism, limit } = readParallelism(operator, options.parallelism);
   checkPositiveInteger(operator, 'perKey', perKey);
   if (parallelism > 1 && perKey >= parallelism) {
     throw new RangeError(
@@ -154,5 +162,5 @@ export function partitionedConfig<T, K, R>(
   checkFunction(operator, 'key', key);
   checkFunction(operator, 'project', project);
   const { valve, maxQueued } = readFlowControl(operator, options);
-  return { operator, parallelism, perKey, key, project, ordered, valve, maxQueued };
+  return { operator, parallelism, limit, perKey, key, project, ordered, valve, maxQueued };
 }
