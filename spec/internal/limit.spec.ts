@@ -106,52 +106,84 @@ describe('AimdLimit', () => {
 });
 
 describe('GradientLimit', () => {
-  it('grows while latency stays at its long-term level', () => {
-    const limit = gradient();
+  /** Feeds `windows` windows (each `limit` samples) of calls taking `rtt`; returns the limit after each. */
+  function feedWindows(limit: GradientLimit, windows: number, rtt: number, inflight = Infinity, from = 0): number[] {
+    const limits: number[] = [];
+    let t = from;
+    for (let w = 0; w < windows; w++) {
+      const size = limit.limit;
+      for (let i = 0; i < size; i++) limit.onSample(sample((t += 1), rtt, Math.min(inflight, limit.limit)));
+      limits.push(limit.limit);
+    }
+    return limits;
+  }
+
+  it('moves once per window of `limit` samples', () => {
+    const limit = gradient({ initial: 4 });
     const limits = feed(
       limit,
-      Array.from({ length: 80 }, (_, i) => sample(i * 10, 10, 50)),
+      Array.from({ length: 12 }, (_, i) => sample(i, 10, 4)),
     );
-    expect(limits[0]).toBeGreaterThanOrEqual(10);
+    // Estimates 4.4, 4.82, 5.26 (4 × 0.8 + (4 × 1 + √4) × 0.2 = 4.4, ...) at the ends of three windows of 4.
+    expect(limits).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5]);
+  });
+
+  it('grows while latency stays at its long-term level, by about smoothing × √limit per window, up to max', () => {
+    const limit = gradient();
+    const limits = feedWindows(limit, 60, 10);
     for (let i = 1; i < limits.length; i++) expect(limits[i]).toBeGreaterThanOrEqual(limits[i - 1]!);
+    expect(limits[0]).toBe(10); // 10 + 0.2 × √10 = 10.6
     expect(limit.limit).toBe(50); // reached max
   });
 
-  it('shrinks once latency rises beyond tolerance × the long-term latency, by at most half per call', () => {
+  it('shrinks once latency rises beyond tolerance × the long-term latency, by at most half per window', () => {
     const limit = gradient({ initial: 40 });
-    feed(
-      limit,
-      Array.from({ length: 20 }, (_, i) => sample(i * 10, 10, 50)),
-    );
+    feedWindows(limit, 20, 10);
     expect(limit.limit).toBe(50);
     let previous = limit.limit;
-    for (let i = 0; i < 10; i++) {
-      limit.onSample(sample(1000 + i * 100, 100, 50)); // 10× slower
-      expect(limit.limit).toBeLessThan(previous);
-      expect(limit.limit).toBeGreaterThanOrEqual(Math.floor(previous / 2));
-      previous = limit.limit;
+    for (const current of feedWindows(limit, 10, 100, Infinity, 10_000)) {
+      expect(current).toBeLessThan(previous); // 10× slower
+      expect(current).toBeGreaterThanOrEqual(Math.floor(previous / 2));
+      previous = current;
     }
   });
 
-  it('stays put when latency rises within tolerance', () => {
+  it('settles where the latency is about tolerance × the long-term RTT (the √limit allowance on top), for a while', () => {
+    // Under sustained queueing the long-term RTT creeps up (over about longWindow windows): that is how
+    // it follows a service that really became slower. 3000 samples are ~100 windows.
+    // A service whose latency doubles with every 10 calls beyond 20.
+    const limit = gradient({ initial: 5 });
+    let t = 0;
+    for (let i = 0; i < 3000; i++) {
+      const rtt = 10 * 2 ** (Math.max(0, limit.limit - 20) / 10);
+      limit.onSample(sample((t += 1), rtt, limit.limit));
+    }
+    expect(limit.limit).toBeGreaterThanOrEqual(20);
+    expect(limit.limit).toBeLessThanOrEqual(32);
+  });
+
+  it('stays at max when latency rises within tolerance', () => {
     const limit = gradient({ initial: 20, max: 20 });
-    feed(
-      limit,
-      Array.from({ length: 20 }, (_, i) => sample(i * 10, 10, 20)),
-    );
-    feed(
-      limit,
-      Array.from({ length: 20 }, (_, i) => sample(500 + i * 10, 14, 20)),
-    );
+    feedWindows(limit, 20, 10);
+    feedWindows(limit, 20, 14, Infinity, 10_000);
     expect(limit.limit).toBe(20);
   });
 
-  it('ignores samples taken while less than half of the limit is held', () => {
+  it('the long-term RTT follows a faster service at once: latency back at the new level grows the limit again', () => {
     const limit = gradient({ initial: 20 });
-    feed(
-      limit,
-      Array.from({ length: 20 }, (_, i) => sample(i * 10, i < 10 ? 10 : 1000, 9)),
-    );
+    feedWindows(limit, 20, 100);
+    const grown = limit.limit;
+    feedWindows(limit, 5, 10, Infinity, 10_000); // faster: grows
+    feedWindows(limit, 5, 14, Infinity, 20_000); // within 1.5 × 10: still grows, though 14 is below the old 100
+    expect(limit.limit).toBeGreaterThan(grown);
+    feedWindows(limit, 10, 40, Infinity, 30_000); // 4 × the new level: shrinks
+    expect(limit.limit).toBeLessThan(grown);
+  });
+
+  it('ignores windows in which less than half of the limit was held', () => {
+    const limit = gradient({ initial: 20 });
+    feedWindows(limit, 5, 10, 9);
+    feedWindows(limit, 5, 1000, 9, 10_000);
     expect(limit.limit).toBe(20);
   });
 
@@ -163,10 +195,7 @@ describe('GradientLimit', () => {
 
   it('treats 0 ms calls (synchronous work, virtual time) as no queueing', () => {
     const limit = gradient({ initial: 10 });
-    feed(
-      limit,
-      Array.from({ length: 10 }, (_, i) => sample(i, 0, 10)),
-    );
+    feedWindows(limit, 5, 0);
     expect(limit.limit).toBeGreaterThan(10);
   });
 });
