@@ -73,7 +73,11 @@ export interface OverloadRow {
 }
 
 /** One run of the backlog through `mapAsyncPartitioned` with the given parallelism (fixed, or made per scheduler). */
-export function runOverload(settings: OverloadSettings, label: string, parallelism: number | ((s: SchedulerLike) => AdaptiveLimit)): OverloadRow {
+export function runOverload(
+  settings: OverloadSettings,
+  label: string,
+  parallelism: number | ((s: SchedulerLike) => AdaptiveLimit),
+): OverloadRow {
   const scheduler = new VirtualTimeScheduler(undefined, Infinity);
   const service = new OverloadedService(settings, scheduler);
   const limit = typeof parallelism === 'number' ? parallelism : parallelism(scheduler);
@@ -115,6 +119,8 @@ export function runOverloadComparison(settings: OverloadSettings = OVERLOAD_DEFA
     runOverload(settings, `adaptive AIMD 1..${high}, threshold ${2 * settings.baseLatencyMs} ms`, (scheduler) =>
       adaptiveLimit({ min: 1, max: high, latencyThreshold: 2 * settings.baseLatencyMs, scheduler }),
     ),
-    runOverload(settings, `adaptive gradient 1..${high}`, (scheduler) => adaptiveLimit({ min: 1, max: high, algorithm: 'gradient', scheduler })),
+    runOverload(settings, `adaptive gradient 1..${high}`, (scheduler) =>
+      adaptiveLimit({ min: 1, max: high, algorithm: 'gradient', scheduler }),
+    ),
   ];
 }
