@@ -27,7 +27,7 @@ const OPTION_ROWS: readonly (readonly [string, string, string, string])[] = [
   ['    --runs N', 'runs of a fast approach (median shown)', 'DEMO_RUNS', String(DEFAULTS.runs)],
   ['    --sweep MS,MS', 'latencies of the closing sweep, or none', 'DEMO_SWEEP', '1,2'],
   ['    --no-sweep', 'skip the sweep', '', ''],
-  ['    --adaptive', 'fixed vs adaptive parallelism against an overloaded service', '', ''],
+  ['    --adaptive', 'fixed vs adaptive parallelism, virtual time', '', ''],
   ['-h, --help', 'show this help', '', ''],
 ];
 

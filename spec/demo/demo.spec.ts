@@ -3,6 +3,8 @@
  * table reports, checks that the instrumentation can detect violations, and covers the options and the
  * rendering.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { asyncScheduler, filter, mergeMap } from 'rxjs';
 import { OVERLOAD_DEFAULTS, OverloadedService, runOverloadComparison, type OverloadRow } from '../../demo/adaptive';
 import { SimulatedBroker, SimulatedRemote } from '../../demo/broker';
@@ -327,5 +329,13 @@ describe('the adaptive-concurrency demo (virtual time)', () => {
     const text = overloadTable(rows, PLAIN);
     expect(text.split('\n')).toHaveLength(3 + rows.length);
     expect(text).toContain('adaptive gradient 1..64');
+  });
+});
+
+describe('docs/guides/adaptive-concurrency.md', () => {
+  it('shows the table that `npm run demo -- --adaptive` prints with its defaults', () => {
+    const guide = readFileSync(join(__dirname, '..', '..', 'docs', 'guides', 'adaptive-concurrency.md'), 'utf8');
+    const block = /## The demo[\s\S]*?```text\n([\s\S]*?)```/.exec(guide)?.[1];
+    expect(block?.trimEnd()).toBe(overloadTable(runOverloadComparison(), PLAIN));
   });
 });
