@@ -66,6 +66,14 @@ export interface OpenLimit {
   readonly scheduler: SchedulerLike;
 }
 
+/** How the engine opens a limit: kept off the public class, so its API shows no internal type. */
+const openers = new WeakMap<AdaptiveLimit, () => OpenLimit>();
+
+/** A fresh limit for one subscription of an operator given `limit`. @internal */
+export function openLimit(limit: AdaptiveLimit): OpenLimit {
+  return openers.get(limit)!();
+}
+
 /**
  * An adaptive concurrency limit, made by {@link adaptiveLimit}: pass it as `parallelism` to
  * {@link (mapAsync:1)}, {@link (mapAsyncPartitioned:1)} or {@link (mapAsyncPartitionedUnordered:1)}.
@@ -76,12 +84,14 @@ export interface OpenLimit {
  * @public
  */
 export class AdaptiveLimit {
+  /** The lowest limit. */
   readonly min: number;
+  /** The highest limit. */
   readonly max: number;
+  /** The limit each subscription starts with. */
   readonly initial: number;
+  /** How the limit moves. */
   readonly algorithm: 'aimd' | 'gradient';
-  private readonly create: () => LimitAlgorithm;
-  private readonly scheduler: SchedulerLike;
   private latest: LimitAlgorithm | null = null;
 
   /** @internal */
@@ -128,11 +138,15 @@ export class AdaptiveLimit {
     this.max = max;
     this.initial = initial;
     this.algorithm = algorithm;
-    this.scheduler = scheduler;
-    this.create =
+    const create =
       algorithm === 'aimd'
         ? () => new AimdLimit({ min, max, initial, backoffRatio, latencyThreshold })
         : () => new GradientLimit({ min, max, initial, backoffRatio, latencyThreshold, tolerance, smoothing, longWindow });
+    openers.set(this, () => {
+      const state = create();
+      this.latest = state;
+      return { algorithm: state, scheduler };
+    });
   }
 
   /**
@@ -141,13 +155,6 @@ export class AdaptiveLimit {
    */
   get current(): number {
     return this.latest === null ? this.initial : this.latest.limit;
-  }
-
-  /** A fresh limit for one subscription. @internal */
-  open(): OpenLimit {
-    const algorithm = this.create();
-    this.latest = algorithm;
-    return { algorithm, scheduler: this.scheduler };
   }
 }
 

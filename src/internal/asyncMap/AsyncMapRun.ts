@@ -13,7 +13,7 @@
  * @internal
  */
 import { Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs';
-import type { AdaptiveLimit, OpenLimit } from '../../flow/adaptiveLimit.js';
+import { openLimit, type AdaptiveLimit, type OpenLimit } from '../../flow/adaptiveLimit.js';
 import type { Valve } from '../../flow/Valve.js';
 import type { ProjectContext } from '../../types.js';
 import { Intake } from '../Intake.js';
@@ -125,7 +125,7 @@ class AsyncMapRun<T, K, R> {
     config: AsyncMapConfig<T, K, R>,
     private readonly subscriber: Subscriber<R>,
   ) {
-    this.limit = config.limit === null ? null : config.limit.open();
+    this.limit = config.limit === null ? null : openLimit(config.limit);
     const bound = this.limit === null ? config.parallelism : this.limit.algorithm.limit;
     this.intake = new Intake<T>(config.operator, bound, config.maxQueued, config.valve, (error) => this.fail(error));
     this.keyOf = config.key;
