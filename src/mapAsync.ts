@@ -1,5 +1,6 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
-import { readParallelism, type AdaptiveLimit } from './flow/adaptiveLimit.js';
+import type { AdaptiveLimit } from './flow/adaptiveLimit.js';
+import { readParallelism } from './flow/limitRegistry.js';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
 import { checkFunction, checkKnownOptions, checkOptions, type KnownOptions } from './internal/validate.js';
@@ -85,13 +86,13 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
     checkKnownOptions(operator, args[0], MAP_ASYNC_OPTIONS);
     options = args[0];
   } else options = { parallelism: args[0], project: args[1] };
-  const { parallelism, limit } = readParallelism(operator, options.parallelism);
+  const { parallelism, openLimit } = readParallelism(operator, options.parallelism);
   checkFunction(operator, 'project', options.project);
   const { valve, maxQueued } = readFlowControl(operator, options);
   return runAsyncMap<T, number, ObservedValueOf<O>>({
     operator,
     parallelism,
-    limit,
+    openLimit,
     perKey: Infinity,
     key: null,
     project: options.project as never,

@@ -1,5 +1,6 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
-import { readParallelism, type AdaptiveLimit } from './flow/adaptiveLimit.js';
+import type { AdaptiveLimit } from './flow/adaptiveLimit.js';
+import { readParallelism } from './flow/limitRegistry.js';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap, type AsyncMapConfig } from './internal/asyncMap/AsyncMapRun.js';
 import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
@@ -148,7 +149,7 @@ export function partitionedConfig<T, K, R>(
   }
   const { perKey, key, project } = options;
   // With an adaptive limit, the checks below hold for its max.
-  const { parallelism, limit } = readParallelism(operator, options.parallelism);
+  const { parallelism, openLimit } = readParallelism(operator, options.parallelism);
   checkPositiveInteger(operator, 'perKey', perKey);
   if (parallelism > 1 && perKey >= parallelism) {
     throw new RangeError(
@@ -162,5 +163,5 @@ export function partitionedConfig<T, K, R>(
   checkFunction(operator, 'key', key);
   checkFunction(operator, 'project', project);
   const { valve, maxQueued } = readFlowControl(operator, options);
-  return { operator, parallelism, limit, perKey, key, project, ordered, valve, maxQueued };
+  return { operator, parallelism, openLimit, perKey, key, project, ordered, valve, maxQueued };
 }

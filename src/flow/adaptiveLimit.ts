@@ -2,6 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { AimdLimit } from '../internal/limit/AimdLimit.js';
 import { GradientLimit } from '../internal/limit/GradientLimit.js';
 import type { LimitAlgorithm } from '../internal/limit/LimitAlgorithm.js';
+import { registerLimit } from './limitRegistry.js';
 import {
   checkDuration,
   checkKnownOptions,
@@ -59,20 +60,6 @@ const ADAPTIVE_OPTIONS = {
 } as const satisfies Record<keyof AdaptiveLimitOptions, true> & KnownOptions;
 
 const GRADIENT_ONLY = ['tolerance', 'smoothing', 'longWindow'] as const;
-
-/** One subscription's limit: the algorithm's state and the clock it is measured with. @internal */
-export interface OpenLimit {
-  readonly algorithm: LimitAlgorithm;
-  readonly scheduler: SchedulerLike;
-}
-
-/** How the engine opens a limit: kept off the public class, so its API shows no internal type. */
-const openers = new WeakMap<AdaptiveLimit, () => OpenLimit>();
-
-/** A fresh limit for one subscription of an operator given `limit`. @internal */
-export function openLimit(limit: AdaptiveLimit): OpenLimit {
-  return openers.get(limit)!();
-}
 
 /**
  * An adaptive concurrency limit, made by {@link adaptiveLimit}: pass it as `parallelism` to
@@ -142,7 +129,7 @@ export class AdaptiveLimit {
       algorithm === 'aimd'
         ? () => new AimdLimit({ min, max, initial, backoffRatio, latencyThreshold })
         : () => new GradientLimit({ min, max, initial, backoffRatio, latencyThreshold, tolerance, smoothing, longWindow });
-    openers.set(this, () => {
+    registerLimit(this, max, () => {
       const state = create();
       this.latest = state;
       return { algorithm: state, scheduler };
@@ -198,18 +185,4 @@ function checkFraction(operator: string, name: string, value: unknown, ok: (n: n
  */
 export function adaptiveLimit(options: AdaptiveLimitOptions): AdaptiveLimit {
   return new AdaptiveLimit(options);
-}
-
-/**
- * Reads an operator's `parallelism`: an integer ≥ 1, or an {@link AdaptiveLimit} (whose `max` bounds
- * what the operator may ever hold, for checks such as `perKey < parallelism`).
- * @internal
- */
-export function readParallelism(operator: string, value: unknown): { parallelism: number; limit: AdaptiveLimit | null } {
-  if (value instanceof AdaptiveLimit) return { parallelism: value.max, limit: value };
-  if (typeof value !== 'number') {
-    throw new TypeError(`${operator}: parallelism must be a number or an adaptiveLimit(), got ${describeValue(value)}`);
-  }
-  checkPositiveInteger(operator, 'parallelism', value);
-  return { parallelism: value, limit: null };
 }

@@ -13,7 +13,7 @@
  * @internal
  */
 import { Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs';
-import { openLimit, type AdaptiveLimit, type OpenLimit } from '../../flow/adaptiveLimit.js';
+import type { OpenLimit } from '../../flow/limitRegistry.js';
 import type { Valve } from '../../flow/Valve.js';
 import type { ProjectContext } from '../../types.js';
 import { Intake } from '../Intake.js';
@@ -28,8 +28,8 @@ import { PartitionTable } from './PartitionTable.js';
 export interface AsyncMapConfig<T, K, R> {
   operator: string;
   parallelism: number;
-  /** An adaptive limit that moves the bound between its min and max (`parallelism` is then its max). */
-  limit: AdaptiveLimit | null;
+  /** Opens an adaptive limit that moves the bound between its min and max (`parallelism` is then its max). */
+  openLimit: (() => OpenLimit) | null;
   /** `Infinity` when there is no per-key bound (`mapAsync`). */
   perKey: number;
   /** Reads an element's key; `null` when there are no keys (`mapAsync`). */
@@ -125,7 +125,7 @@ class AsyncMapRun<T, K, R> {
     config: AsyncMapConfig<T, K, R>,
     private readonly subscriber: Subscriber<R>,
   ) {
-    this.limit = config.limit === null ? null : openLimit(config.limit);
+    this.limit = config.openLimit === null ? null : config.openLimit();
     const bound = this.limit === null ? config.parallelism : this.limit.algorithm.limit;
     this.intake = new Intake<T>(config.operator, bound, config.maxQueued, config.valve, (error) => this.fail(error));
     this.keyOf = config.key;
