@@ -1,10 +1,10 @@
 // Public API of rxjs-lanes: explicit named exports only. Anything not listed here is internal.
 export { mapAsyncPartitioned } from './mapAsyncPartitioned.js';
-export type { MapAsyncPartitionedOptions } from './mapAsyncPartitioned.js';
+export type { MapAsyncPartitionedOptions, MapAsyncPartitionedLatestOptions, MapAsyncPartitionedSettings } from './mapAsyncPartitioned.js';
 export { mapAsyncPartitionedUnordered } from './mapAsyncPartitionedUnordered.js';
 export { mapAsync } from './mapAsync.js';
 export type { MapAsyncOptions } from './mapAsync.js';
-export type { ProjectContext, BatchContext, BatchHandler, BatchSettlement, BatchDiagnostic } from './types.js';
+export type { ProjectContext, Superseded, BatchContext, BatchHandler, BatchSettlement, BatchDiagnostic } from './types.js';
 export type { FlowControlOptions } from './flow/FlowControlOptions.js';
 export { Valve } from './flow/Valve.js';
 export type { ValveLease } from './flow/Valve.js';

@@ -3,8 +3,16 @@ import type { AdaptiveLimit } from './flow/adaptiveLimit.js';
 import { readParallelism } from './flow/limitRegistry.js';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap, type AsyncMapConfig } from './internal/asyncMap/AsyncMapRun.js';
-import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
-import type { ProjectContext } from './types.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkKnownOptions,
+  checkOptions,
+  checkPositiveInteger,
+  describeValue,
+  type KnownOptions,
+} from './internal/validate.js';
+import type { ProjectContext, Superseded } from './types.js';
 
 /**
  * Options of {@link (mapAsyncPartitioned:1)} and {@link (mapAsyncPartitionedUnordered:1)}.
@@ -16,13 +24,60 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
    * ≥ 1, or an {@link adaptiveLimit} that moves the bound between its `min` and `max`.
    */
   parallelism: number | AdaptiveLimit;
-  /** Most inners running at once for one key (Akka's `perPartition`). An integer ≥ 1, less than `parallelism` (unless both are 1). */
-  perKey: number;
+  /**
+   * Most inners running at once for one key (Akka's `perPartition`). An integer ≥ 1, less than
+   * `parallelism` (unless both are 1); or a function of the key giving that key's bound (e.g.
+   * `(key) => (key === 'bulk' ? 4 : 1)`). The function is called when a key without running or waiting
+   * elements gets one, and its bound holds while the key has any; a result that is not an integer ≥ 1
+   * errors the output with a `RangeError`. A result ≥ `parallelism` means no bound for that key beyond
+   * `parallelism`. A function that throws errors the output.
+   */
+  perKey: number | ((key: K) => number);
   /** Reads an element's key (Akka's `partitioner`); keys are compared with `Map` key equality (SameValueZero). */
   key: (value: T) => K;
   /** Starts the work for one element. Its values are the output; it may emit 0..n values. */
   project: (value: T, key: K, context: ProjectContext) => O;
+  /** Latest-wins per key: see {@link MapAsyncPartitionedLatestOptions}. Default `false`. */
+  latest?: false;
 }
+
+/**
+ * Options of {@link (mapAsyncPartitioned:1)} and {@link (mapAsyncPartitionedUnordered:1)} with latest-wins per key
+ * (`latest: true`): for autosave, sync and cache refresh, where only the newest element of a key matters.
+ *
+ * - **One running per key.** `perKey` is 1 (it may be omitted; any other value is a `RangeError`).
+ * - **Collapse.** While an element of a key runs, the next one of that key waits in the key's one
+ *   waiting slot; a newer element of the key supersedes the waiting one, which never runs. When the
+ *   running element completes, the waiting (newest) one starts. So the newest element of every key
+ *   always runs, after the one running when it arrived.
+ * - **Nothing silent.** Every superseded element is passed to `onSuperseded`, synchronously, when it is
+ *   replaced; it leaves the operator at once (its place in `parallelism` passes to the newer element), and
+ *   produces no result. A throwing `onSuperseded` errors the output like any callback.
+ * - **Keys are read at arrival**, not at admission, so that an element of a key with an element waiting
+ *   never waits for room: it takes the waiting one's place at once. Elements of a key with nothing
+ *   waiting need room like any element; beyond `parallelism` they queue in arrival order (the intake,
+ *   bounded by `maxQueued`) and are not collapsed there. When they reach the front, elements of a key that
+ *   has one waiting collapse into it at once, without room, in one synchronous step: a burst of one key
+ *   never makes other keys wait behind it longer than the elements in the window.
+ * - **Output.** Ordered: results in input order among the elements that ran (a superseded element
+ *   holds nothing back). Unordered: as they arrive. Both keep per-key order.
+ * @public
+ */
+export interface MapAsyncPartitionedLatestOptions<T, K, O extends ObservableInput<unknown>> extends Omit<
+  MapAsyncPartitionedOptions<T, K, O>,
+  'perKey' | 'latest'
+> {
+  /** One running per key: `true`. */
+  latest: true;
+  /** Must be 1 (the default with `latest: true`). */
+  perKey?: 1;
+  /** Told of each superseded element (`value`), its `key`, and the newer element (`by`), synchronously. */
+  onSuperseded?: (superseded: Superseded<T, K>) => void;
+}
+
+/** The options of either kind without `project`, for the `(options, project)` call form. @public */
+export type MapAsyncPartitionedSettings<T, K, O extends ObservableInput<unknown>> =
+  Omit<MapAsyncPartitionedOptions<T, K, O>, 'project'> | Omit<MapAsyncPartitionedLatestOptions<T, K, O>, 'project'>;
 
 /**
  * Maps each element to an inner Observable, Promise or other `ObservableInput`, running up to
@@ -89,17 +144,28 @@ export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unkn
  */
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
   parallelism: number | AdaptiveLimit,
-  perKey: number,
+  perKey: number | ((key: K) => number),
   key: (value: T) => K,
   project: (value: T, key: K, context: ProjectContext) => O,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 /**
  * {@inheritDoc (mapAsyncPartitioned:1)}
- * @param options - the same four settings plus flow control (`valve`, `maxQueued`).
+ * @param options - the same four settings plus flow control (`valve`, `maxQueued`), or latest-wins
+ *   per key (`latest: true`, `onSuperseded`, see {@link MapAsyncPartitionedLatestOptions}).
  * @public
  */
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
-  options: MapAsyncPartitionedOptions<T, K, O>,
+  options: MapAsyncPartitionedOptions<T, K, O> | MapAsyncPartitionedLatestOptions<T, K, O>,
+): OperatorFunction<T, ObservedValueOf<O>>;
+/**
+ * {@inheritDoc (mapAsyncPartitioned:1)}
+ * @param settings - the options without `project`, e.g. `{ parallelism: 8, key, latest: true, onSuperseded }`.
+ * @param project - starts the work for an element: `(value, key, context) => ObservableInput`.
+ * @public
+ */
+export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
+  settings: MapAsyncPartitionedSettings<T, K, O>,
+  project: (value: T, key: K, context: ProjectContext) => O,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
   ...args: PartitionedArgs<T, K, O>
@@ -107,10 +173,21 @@ export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
   return runAsyncMap(partitionedConfig<T, K, ObservedValueOf<O>>('mapAsyncPartitioned', true, args as never));
 }
 
-/** The two call forms of `mapAsyncPartitioned(Unordered)`: one options object, or Akka's positional order. @internal */
+/**
+ * The call forms of `mapAsyncPartitioned(Unordered)`: one options object, options and `project`, or
+ * Akka's positional order. @internal
+ */
 export type PartitionedArgs<T, K, O extends ObservableInput<unknown>> =
-  | [MapAsyncPartitionedOptions<T, K, O>]
-  | [number | AdaptiveLimit, number, (value: T) => K, (value: T, key: K, context: ProjectContext) => O];
+  | [MapAsyncPartitionedOptions<T, K, O> | MapAsyncPartitionedLatestOptions<T, K, O>]
+  | [MapAsyncPartitionedSettings<T, K, O>, (value: T, key: K, context: ProjectContext) => O]
+  | [number | AdaptiveLimit, number | ((key: K) => number), (value: T) => K, (value: T, key: K, context: ProjectContext) => O];
+
+/** Every option either kind may have (what `checkKnownOptions` accepts). */
+type AnyPartitionedOptions = Omit<MapAsyncPartitionedOptions<unknown, unknown, ObservableInput<unknown>>, 'perKey' | 'latest'> &
+  Pick<MapAsyncPartitionedLatestOptions<unknown, unknown, ObservableInput<unknown>>, 'onSuperseded'> & {
+    perKey: unknown;
+    latest: unknown;
+  };
 
 const PARTITIONED_OPTIONS = {
   parallelism: true,
@@ -119,7 +196,9 @@ const PARTITIONED_OPTIONS = {
   project: true,
   valve: true,
   maxQueued: true,
-} as const satisfies Record<keyof MapAsyncPartitionedOptions<unknown, unknown, ObservableInput<unknown>>, true> & KnownOptions;
+  latest: true,
+  onSuperseded: true,
+} as const satisfies Record<keyof AnyPartitionedOptions, true> & KnownOptions;
 
 /** Akka's names for what the pack calls `key` and `perKey`: a hint for users coming from Akka. */
 function explainAkkaName(name: string): string | undefined {
@@ -138,19 +217,58 @@ export function partitionedConfig<T, K, R>(
   ordered: boolean,
   args: PartitionedArgs<T, K, ObservableInput<R>>,
 ): AsyncMapConfig<T, K, R> {
-  let options: MapAsyncPartitionedOptions<T, K, ObservableInput<R>>;
-  if (args.length === 1) {
+  let options: Partial<AnyPartitionedOptions>;
+  if (args.length === 1 || args.length === 2) {
     checkOptions(operator, args[0]);
     checkKnownOptions(operator, args[0], PARTITIONED_OPTIONS, explainAkkaName);
-    options = args[0];
+    if (args.length === 2 && 'project' in args[0]) {
+      throw new TypeError(`${operator}: project is given twice (as an option and as the second argument); pass it once`);
+    }
+    options = args.length === 1 ? (args[0] as object) : { ...args[0], project: args[1] };
   } else {
     const [parallelism, perKey, key, project] = args;
-    options = { parallelism, perKey, key, project };
+    options = { parallelism, perKey, key, project } as Partial<AnyPartitionedOptions>;
   }
-  const { perKey, key, project } = options;
+  const { key, project, latest = false, onSuperseded } = options;
+  checkBoolean(operator, 'latest', latest);
+  const perKey: unknown = options.perKey === undefined && latest === true ? 1 : options.perKey;
+  if (latest && perKey !== 1) {
+    throw new RangeError(
+      `${operator}: latest: true runs one element per key, so perKey must be 1 (or left out), got ${describeValue(perKey)}`,
+    );
+  }
+  if (onSuperseded !== undefined) {
+    checkFunction(operator, 'onSuperseded', onSuperseded);
+    if (!latest) throw new TypeError(`${operator}: onSuperseded needs latest: true (without it, nothing is superseded)`);
+  }
   // With an adaptive limit, the checks below hold for its max.
   const { parallelism, openLimit } = readParallelism(operator, options.parallelism);
-  checkPositiveInteger(operator, 'perKey', perKey);
+  const perKeyOf = typeof perKey === 'function' ? (perKey as (key: K) => number) : null;
+  if (perKeyOf === null) {
+    checkPositiveInteger(operator, 'perKey', perKey);
+    checkBounds(operator, parallelism, perKey as number);
+  }
+  checkFunction(operator, 'key', key);
+  checkFunction(operator, 'project', project);
+  const { valve, maxQueued } = readFlowControl(operator, options);
+  return {
+    operator,
+    parallelism,
+    openLimit,
+    perKey: perKeyOf === null ? (perKey as number) : 1,
+    perKeyOf,
+    latest: latest as boolean,
+    onSuperseded: (onSuperseded ?? null) as AsyncMapConfig<T, K, R>['onSuperseded'],
+    key: key as (value: T) => K,
+    project: project as AsyncMapConfig<T, K, R>['project'],
+    ordered,
+    valve,
+    maxQueued,
+  };
+}
+
+/** A fixed `perKey` against `parallelism`. */
+function checkBounds(operator: string, parallelism: number, perKey: number): void {
   if (parallelism > 1 && perKey >= parallelism) {
     throw new RangeError(
       `${operator}: perKey (${perKey}) must be less than parallelism (${parallelism}); ` +
@@ -160,8 +278,4 @@ export function partitionedConfig<T, K, R>(
   if (parallelism === 1 && perKey !== 1) {
     throw new RangeError(`${operator}: perKey must be 1 when parallelism is 1, got ${perKey}`);
   }
-  checkFunction(operator, 'key', key);
-  checkFunction(operator, 'project', project);
-  const { valve, maxQueued } = readFlowControl(operator, options);
-  return { operator, parallelism, openLimit, perKey, key, project, ordered, valve, maxQueued };
 }

@@ -1,7 +1,13 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
 import type { AdaptiveLimit } from './flow/adaptiveLimit.js';
 import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
-import { partitionedConfig, type MapAsyncPartitionedOptions, type PartitionedArgs } from './mapAsyncPartitioned.js';
+import {
+  partitionedConfig,
+  type MapAsyncPartitionedLatestOptions,
+  type MapAsyncPartitionedOptions,
+  type MapAsyncPartitionedSettings,
+  type PartitionedArgs,
+} from './mapAsyncPartitioned.js';
 import type { ProjectContext } from './types.js';
 
 /**
@@ -43,17 +49,28 @@ import type { ProjectContext } from './types.js';
  */
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
   parallelism: number | AdaptiveLimit,
-  perKey: number,
+  perKey: number | ((key: K) => number),
   key: (value: T) => K,
   project: (value: T, key: K, context: ProjectContext) => O,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 /**
  * {@inheritDoc (mapAsyncPartitionedUnordered:1)}
- * @param options - the same four settings plus flow control (`valve`, `maxQueued`).
+ * @param options - the same four settings plus flow control (`valve`, `maxQueued`), or latest-wins
+ *   per key (`latest: true`, `onSuperseded`, see {@link MapAsyncPartitionedLatestOptions}).
  * @public
  */
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
-  options: MapAsyncPartitionedOptions<T, K, O>,
+  options: MapAsyncPartitionedOptions<T, K, O> | MapAsyncPartitionedLatestOptions<T, K, O>,
+): OperatorFunction<T, ObservedValueOf<O>>;
+/**
+ * {@inheritDoc (mapAsyncPartitionedUnordered:1)}
+ * @param settings - the options without `project`, e.g. `{ parallelism: 8, key, latest: true, onSuperseded }`.
+ * @param project - starts the work for an element: `(value, key, context) => ObservableInput`.
+ * @public
+ */
+export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
+  settings: MapAsyncPartitionedSettings<T, K, O>,
+  project: (value: T, key: K, context: ProjectContext) => O,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
   ...args: PartitionedArgs<T, K, O>

@@ -21,6 +21,21 @@ export interface ProjectContext {
 }
 
 /**
+ * What `onSuperseded` receives when latest-wins replaces an element of a key (see `latest` in
+ * `MapAsyncPartitionedLatestOptions`): the element that will not run, its key, and the newer
+ * element of the same key that took its place.
+ * @public
+ */
+export interface Superseded<T, K> {
+  /** The element that was waiting for its key and will not run (it produces no result). */
+  readonly value: T;
+  /** Its key. */
+  readonly key: K;
+  /** The newer element of the same key that now waits in its place. */
+  readonly by: T;
+}
+
+/**
  * What a batch handler receives as its last argument.
  * @public
  */

@@ -25,12 +25,12 @@ const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] =
   ['mapAsync', ['parallelism', 'project', 'valve', 'maxQueued'], (extra) => mapAsync({ parallelism: 2, project, ...extra })],
   [
     'mapAsyncPartitioned',
-    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued'],
+    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued', 'latest', 'onSuperseded'],
     (extra) => mapAsyncPartitioned({ parallelism: 2, perKey: 1, key: (x: number) => x, project, ...extra }),
   ],
   [
     'mapAsyncPartitionedUnordered',
-    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued'],
+    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued', 'latest', 'onSuperseded'],
     (extra) => mapAsyncPartitionedUnordered({ parallelism: 2, perKey: 1, key: (x: number) => x, project, ...extra }),
   ],
   [

@@ -52,6 +52,17 @@ export class Queue<T> {
     return index < 0 || index >= this.count ? undefined : this.items[(this.head + index) & this.mask];
   }
 
+  /** Keeps only the items for which `keep` returns true, in order (O(size)). */
+  retain(keep: (item: T) => boolean): void {
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      const item = this.items[(this.head + i) & this.mask] as T;
+      if (keep(item)) this.items[(this.head + kept++) & this.mask] = item;
+    }
+    for (let i = kept; i < this.count; i++) this.items[(this.head + i) & this.mask] = undefined;
+    this.count = kept;
+  }
+
   clear(): void {
     this.items = new Array(this.items.length);
     this.head = 0;

@@ -7,7 +7,8 @@
  * | place                          | why                                                                  |
  * |--------------------------------|----------------------------------------------------------------------|
  * | `Intake` queue                 | beyond `parallelism` or the adaptive limit (capped by `maxQueued`)   |
- * | `PartitionTable` waiting       | its key already runs `perKey` inners                                 |
+ * | `PartitionTable` waiting       | its key already runs `perKey` inners (latest-wins: at most one; a   |
+ * |                                | newer element of the key supersedes it, see {@link AsyncMapRun.supersede}) |
  * | `AsyncMapRun.ready`            | may start; the pump starts it (flat stack)                           |
  * | `Job.results` in `order`       | done or streaming, but not at the head of the output (ordered only)  |
  * @internal
@@ -15,12 +16,13 @@
 import { Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { OpenLimit } from '../../flow/limitRegistry.js';
 import type { Valve } from '../../flow/Valve.js';
-import type { ProjectContext } from '../../types.js';
+import type { ProjectContext, Superseded } from '../../types.js';
 import { Intake } from '../Intake.js';
 import { operate, type Teardown } from '../operate.js';
 import { Queue } from '../Queue.js';
 import { Reentry } from '../Reentry.js';
 import { runInner } from '../runInner.js';
+import { describeValue } from '../validate.js';
 import { Work } from '../Work.js';
 import { PartitionTable } from './PartitionTable.js';
 
@@ -30,8 +32,14 @@ export interface AsyncMapConfig<T, K, R> {
   parallelism: number;
   /** Opens an adaptive limit that moves the bound between its min and max (`parallelism` is then its max). */
   openLimit: (() => OpenLimit) | null;
-  /** `Infinity` when there is no per-key bound (`mapAsync`). */
+  /** `Infinity` when there is no per-key bound (`mapAsync`); ignored when `perKeyOf` is set. */
   perKey: number;
+  /** The user's `perKey` function (its results are validated per call), or `null` for a fixed `perKey`. */
+  perKeyOf: ((key: K) => number) | null;
+  /** Latest-wins per key (`perKey` is 1): a newer element of a key supersedes its waiting one. */
+  latest: boolean;
+  /** Latest-wins: told of every superseded element, synchronously. */
+  onSuperseded: ((superseded: Superseded<T, K>) => void) | null;
   /** Reads an element's key; `null` when there are no keys (`mapAsync`). */
   key: ((value: T) => K) | null;
   /** Called as (value, key, context) — or (value, index, context) for `mapAsync`. */
@@ -58,6 +66,8 @@ class Job<T, K, R> extends Work<R> implements ProjectContext {
   done = false;
   /** Values produced while not at the head of the output (ordered mode); `null` while streaming. */
   results: R[] | null = null;
+  /** Latest-wins: replaced by a newer element of its key before it started; it left the operator. */
+  superseded = false;
   /** Scheduler time `project` was called; set only under an adaptive limit (no cost without one). */
   declare startedAt: number;
 
@@ -116,6 +126,22 @@ class AsyncMapRun<T, K, R> {
   private readonly project: AsyncMapConfig<T, K, R>['project'];
   /** Source values pushed by a key function, admitted after the element being keyed. */
   private readonly reentry = new Reentry<T>();
+  /** Whether admitting a job calls user code besides `key` (a `perKey` function). */
+  private readonly perKeyCalls: boolean;
+  private readonly latest: boolean;
+  private readonly onSuperseded: AsyncMapConfig<T, K, R>['onSuperseded'];
+  /**
+   * Latest-wins: the key and source position of each element queued in the intake, in its order, as
+   * pairs of entries (keys are read, and positions given, at arrival).
+   */
+  private readonly entrance: Queue<unknown> | null;
+  /**
+   * Latest-wins: the newest element of each key queued in the intake (the older ones queued there are
+   * superseded, and dropped without room when they reach the front).
+   */
+  private readonly entranceNewest: Map<K, { index: number; value: T }> | null;
+  /** Ordered latest-wins: superseded jobs still in `order` (dropped at the head, or by compaction). */
+  private supersededInOrder = 0;
   private nextIndex = 0;
   private sourceDone = false;
   private pumping = false;
@@ -130,7 +156,16 @@ class AsyncMapRun<T, K, R> {
     this.intake = new Intake<T>(config.operator, bound, config.maxQueued, config.valve, (error) => this.fail(error));
     this.keyOf = config.key;
     this.project = config.project;
-    this.partitions = config.key === null ? null : new PartitionTable<K, Job<T, K, R>>(config.perKey);
+    const perKeyOf = config.perKeyOf;
+    this.perKeyCalls = perKeyOf !== null;
+    this.partitions =
+      config.key === null
+        ? null
+        : new PartitionTable<K, Job<T, K, R>>(config.perKey, perKeyOf && ((key) => checkedLimit(config.operator, key, perKeyOf(key))));
+    this.latest = config.latest;
+    this.onSuperseded = config.onSuperseded;
+    this.entrance = config.latest ? new Queue<unknown>() : null;
+    this.entranceNewest = config.latest ? new Map<K, { index: number; value: T }>() : null;
     this.order = config.ordered ? new Queue<Job<T, K, R>>() : null;
     this.running = config.ordered ? null : new Set<Job<T, K, R>>();
   }
@@ -175,6 +210,10 @@ class AsyncMapRun<T, K, R> {
   }
 
   private accept(value: T): void {
+    if (this.latest) {
+      this.acceptLatest(value);
+      return;
+    }
     let admitted: boolean;
     try {
       admitted = this.intake.offer(value);
@@ -206,8 +245,159 @@ class AsyncMapRun<T, K, R> {
     }
     const job = new Job<T, K, R>(this, value, key, index);
     this.order?.push(job);
-    if (this.partitions === null || this.partitions.arrive(key, job)) this.ready.push(job);
+    if (this.partitions === null || (this.perKeyCalls ? this.arriveCalling(key, job) : this.partitions.arrive(key, job))) {
+      this.ready.push(job);
+    }
     if (this.reentry.parked !== null) this.reentry.drain(this.acceptParked);
+  }
+
+  /** `partitions.arrive` when it calls the user's `perKey` function: guarded like `key`; `false` if it failed. */
+  private arriveCalling(key: K, job: Job<T, K, R>): boolean {
+    const reentry = this.reentry;
+    reentry.busy = true;
+    try {
+      return this.partitions!.arrive(key, job);
+    } catch (error) {
+      this.fail(error);
+      return false;
+    } finally {
+      reentry.busy = false;
+    }
+  }
+
+  /**
+   * Latest-wins: an element arrives from the source. Its key is read now (not at admission), so that it
+   * can supersede at once the newest element of its key that waits, wherever it waits:
+   * - queued in the intake (beyond `parallelism`): this element queues behind everything (input order)
+   *   and the older one is superseded there — it is dropped, without room, when it reaches the front;
+   * - in the key's waiting slot in the window: this element takes its place (and its room) at once —
+   *   unordered always, ordered only while nothing is queued in the intake (the elements queued there come
+   *   first in the output; this element queues behind them and supersedes when it reaches the front).
+   * Otherwise it is offered to the intake like any element.
+   */
+  private acceptLatest(value: T): void {
+    const index = this.nextIndex++;
+    const key = this.readKey(value);
+    if (this.subscriber.closed) return; // the key function failed
+    const newest = this.entranceNewest!;
+    const queued = newest.get(key);
+    let waiting: Job<T, K, R> | undefined;
+    // Ordered: not past elements queued in the intake, whose results come first (they collapse at the front).
+    const mayPass = queued === undefined && (this.order === null || this.intake.queued === 0);
+    if (mayPass && (waiting = this.partitions!.waitingOf(key)) !== undefined) this.supersede(waiting, value, key, index);
+    else {
+      let admitted: boolean;
+      try {
+        admitted = this.intake.offer(value); // with an element of the key queued, the queue is not empty: it queues
+      } catch (overflow) {
+        this.fail(overflow);
+        return;
+      }
+      if (admitted) this.place(value, key, index);
+      else {
+        this.entrance!.push(key);
+        this.entrance!.push(index);
+        if (queued === undefined) newest.set(key, { index, value });
+        else {
+          const old = queued.value;
+          queued.index = index;
+          queued.value = value;
+          this.report(old, key, value);
+        }
+      }
+    }
+    if (this.reentry.parked !== null) this.reentry.drain(this.acceptParked);
+    this.pump();
+  }
+
+  /**
+   * Latest-wins: takes the oldest element queued in the intake. Superseded while queued: it is dropped
+   * (it was reported then). Else, if its key has an element waiting in the window, it supersedes that one
+   * (one in, one out: the room taken is given back at once); else it is placed.
+   */
+  private admitLatest(): void {
+    const value = this.intake.take();
+    const entrance = this.entrance!;
+    const key = entrance.shift() as K;
+    const index = entrance.shift() as number;
+    const newest = this.entranceNewest!;
+    if (newest.get(key)!.index !== index) {
+      this.intake.leave();
+      return;
+    }
+    newest.delete(key);
+    const waiting = this.partitions!.waitingOf(key);
+    if (waiting !== undefined) {
+      this.intake.leave(); // the superseded element's place
+      this.supersede(waiting, value, key, index);
+    } else this.place(value, key, index);
+    if (this.reentry.parked !== null) this.reentry.drain(this.acceptParked);
+  }
+
+  /** Latest-wins: whether the oldest element queued in the intake leaves it without room (superseded, or superseding). */
+  private entranceHeadNeedsNoRoom(): boolean {
+    if (this.intake.queued === 0) return false;
+    const entrance = this.entrance!;
+    const key = entrance.peek() as K;
+    return this.entranceNewest!.get(key)!.index !== entrance.at(1) || this.partitions!.waitingOf(key) !== undefined;
+  }
+
+  /** Latest-wins: the key of an arriving element, read with re-entrancy guarded; the output fails if it throws. */
+  private readKey(value: T): K {
+    const reentry = this.reentry;
+    reentry.busy = true;
+    try {
+      return this.keyOf!(value);
+    } catch (error) {
+      this.fail(error);
+      return undefined as K;
+    } finally {
+      reentry.busy = false;
+    }
+  }
+
+  /** Latest-wins: a job for an admitted element whose key was read at arrival. */
+  private place(value: T, key: K, index: number): void {
+    const job = new Job<T, K, R>(this, value, key, index);
+    this.order?.push(job);
+    if (this.partitions!.arrive(key, job)) this.ready.push(job);
+  }
+
+  /**
+   * Latest-wins: the element `value` of `key` takes the waiting slot of `old`, which never started: `old`
+   * leaves the operator now (its place in the window passes to `value`), produces no result and is reported
+   * to `onSuperseded`. In ordered mode the new job goes to the end of the output order (input order among
+   * the elements that run); `old` stays in `order` as a mark skipped at the head, and the marks are
+   * compacted away when they outnumber the live jobs, so `order` stays within about twice `parallelism`.
+   */
+  private supersede(old: Job<T, K, R>, value: T, key: K, index: number): void {
+    const job = new Job<T, K, R>(this, value, key, index);
+    this.partitions!.replaceWaiting(key, job);
+    old.superseded = true;
+    const order = this.order;
+    if (order !== null) {
+      order.push(job);
+      if (++this.supersededInOrder > 16 && this.supersededInOrder * 2 > order.size) {
+        order.retain(isLive);
+        this.supersededInOrder = 0;
+      }
+    }
+    this.report(old.value, key, value);
+  }
+
+  /** Latest-wins: tells `onSuperseded` (guarded like `key`; a throw errors the output). */
+  private report(value: T, key: K, by: T): void {
+    const onSuperseded = this.onSuperseded;
+    if (onSuperseded === null) return;
+    const reentry = this.reentry;
+    reentry.busy = true;
+    try {
+      onSuperseded({ value, key, by });
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      reentry.busy = false;
+    }
   }
 
   private readonly acceptParked = (value: T): void => {
@@ -261,6 +451,11 @@ class AsyncMapRun<T, K, R> {
     this.draining = true;
     let head: Job<T, K, R> | undefined;
     while ((head = order.peek()) !== undefined) {
+      if (head.superseded) {
+        order.shift(); // it left when it was superseded
+        this.supersededInOrder--;
+        continue;
+      }
       const results = head.results;
       if (results !== null) {
         // Values arriving during these emissions (re-entrancy) are appended and emitted in turn.
@@ -285,7 +480,10 @@ class AsyncMapRun<T, K, R> {
     while (!subscriber.closed) {
       const job = ready.shift();
       if (job !== undefined) this.start(job);
-      else if (intake.canTake()) this.admit(intake.take());
+      else if (intake.canTake()) {
+        if (this.latest) this.admitLatest();
+        else this.admit(intake.take());
+      } else if (this.latest && this.entranceHeadNeedsNoRoom()) this.admitLatest();
       else break;
     }
     this.pumping = false;
@@ -305,6 +503,18 @@ class AsyncMapRun<T, K, R> {
     this.order?.clear();
     this.partitions?.clear();
     this.ready.clear();
+    this.entrance?.clear();
+    this.entranceNewest?.clear();
     this.intake.dispose();
   }
+}
+
+function isLive(job: { superseded: boolean }): boolean {
+  return !job.superseded;
+}
+
+/** A `perKey` function's result, checked on every call: an integer ≥ 1, or the output errors. */
+function checkedLimit(operator: string, key: unknown, limit: unknown): number {
+  if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 1) return limit;
+  throw new RangeError(`${operator}: perKey(${describeValue(key)}) must return an integer ≥ 1, got ${describeValue(limit)}`);
 }

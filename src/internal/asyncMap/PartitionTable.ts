@@ -2,6 +2,8 @@ import { Queue } from '../Queue.js';
 
 interface Partition<J> {
   running: number;
+  /** This key's bound: `perKey`, or what the `perKey` function returned when the entry was created. */
+  limit: number;
   /** Jobs of this key waiting for a free slot, in arrival order; allocated only when one has to wait. */
   waiting: Queue<J> | null;
 }
@@ -17,21 +19,33 @@ interface Partition<J> {
 export class PartitionTable<K, J> {
   private readonly partitions = new Map<K, Partition<J>>();
 
-  constructor(private readonly perKey: number) {}
+  /**
+   * @param perKey - the bound of every key, or a function giving a key's bound (`limitOf`).
+   * @param limitOf - reads and validates a key's bound (it may throw); called once per entry, when a key
+   *   without running or waiting jobs gets one, so the bound of a key is fixed while it has work.
+   */
+  constructor(
+    private readonly perKey: number,
+    private readonly limitOf: ((key: K) => number) | null = null,
+  ) {}
 
   /** Number of keys with running or waiting jobs (the per-key state that exists now). */
   get size(): number {
     return this.partitions.size;
   }
 
-  /** A job of `key` arrives: returns `true` if it may start now (and counts it as running), else queues it. */
+  /**
+   * A job of `key` arrives: returns `true` if it may start now (and counts it as running), else queues it.
+   * Throws what `limitOf` throws (nothing is recorded then).
+   */
   arrive(key: K, job: J): boolean {
     const partition = this.partitions.get(key);
     if (partition === undefined) {
-      this.partitions.set(key, { running: 1, waiting: null });
+      const limit = this.limitOf === null ? this.perKey : this.limitOf(key);
+      this.partitions.set(key, { running: 1, limit, waiting: null });
       return true;
     }
-    if (partition.running < this.perKey) {
+    if (partition.running < partition.limit) {
       partition.running++;
       return true;
     }
@@ -51,6 +65,22 @@ export class PartitionTable<K, J> {
     if (waiting !== null && waiting.size > 0) return waiting.shift(); // running count unchanged: one out, one in
     if (--partition.running === 0) this.partitions.delete(key);
     return undefined;
+  }
+
+  /** Latest-wins: the oldest job of `key` waiting for a slot, if any. */
+  waitingOf(key: K): J | undefined {
+    return this.partitions.get(key)?.waiting?.peek();
+  }
+
+  /**
+   * Latest-wins: `job` takes the place of the job of `key` waiting for a slot (there is one, see
+   * {@link PartitionTable.waitingOf}; with latest-wins there is never more than one). Returns the replaced job.
+   */
+  replaceWaiting(key: K, job: J): J {
+    const waiting = this.partitions.get(key)!.waiting!;
+    const replaced = waiting.shift() as J;
+    waiting.push(job);
+    return replaced;
   }
 
   /** Running and waiting counts of one key (for tests and diagnostics). */
