@@ -197,6 +197,35 @@ describe('adaptive parallelism (marbles)', () => {
   });
 });
 
+describe('adaptive parallelism with latest-wins', () => {
+  it('superseded elements leave without a sample; the newest of each key runs; the limit bounds what is held', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ cold, hot, flush }) => {
+      const limit = adaptiveLimit({ min: 1, max: 3, initial: 2 });
+      const superseded: string[] = [];
+      const starts: string[] = [];
+      const values = hot('(pqrst|)', { p: 'a1', q: 'a2', r: 'b1', s: 'a3', t: 'b2' }).pipe(
+        mapAsyncPartitioned({
+          parallelism: limit,
+          key: (v: string) => v[0]!,
+          latest: true,
+          onSuperseded: ({ value }) => superseded.push(value),
+          project: (v: string) => {
+            starts.push(`${scheduler.now()}:${v}`);
+            return cold('--x|', { x: v });
+          },
+        }),
+      );
+      const log = record(scheduler, values);
+      flush();
+      expect(superseded.length + starts.length).toBe(5);
+      expect(starts).toContain('0:a1');
+      expect(log[log.length - 1]).toMatch(/:\|$/);
+      expect(log.filter((l) => !l.endsWith('|')).map((l) => l.split(':')[1])).toEqual(starts.map((l) => l.split(':')[1]));
+    });
+  });
+});
+
 describe('adaptive parallelism: the operator checklist', () => {
   const limit = () => adaptiveLimit({ min: 1, max: 4 });
   const operators: [string, (l: AdaptiveLimit, project: (v: number) => Observable<number>) => OperatorFunction<number, number>][] = [
