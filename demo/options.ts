@@ -6,6 +6,8 @@ export interface DemoOptions {
   settings: DemoSettings;
   /** Latencies (ms) of the sweep; empty = no sweep. */
   sweep: number[];
+  /** Run the adaptive-concurrency comparison (virtual time) instead of the broker demo. */
+  adaptive: boolean;
   help: boolean;
 }
 
@@ -25,6 +27,7 @@ const OPTION_ROWS: readonly (readonly [string, string, string, string])[] = [
   ['    --runs N', 'runs of a fast approach (median shown)', 'DEMO_RUNS', String(DEFAULTS.runs)],
   ['    --sweep MS,MS', 'latencies of the closing sweep, or none', 'DEMO_SWEEP', '1,2'],
   ['    --no-sweep', 'skip the sweep', '', ''],
+  ['    --adaptive', 'fixed vs adaptive parallelism, virtual time', '', ''],
   ['-h, --help', 'show this help', '', ''],
 ];
 
@@ -42,6 +45,10 @@ concatMap, groupBy + concatMap and rxjs-lanes' mapAsyncPartitioned, and compares
 
 Options (or the environment variable beside each; a flag wins), with defaults:
 ${optionLines()}
+
+With --adaptive, the demo instead runs a backlog through mapAsyncPartitioned against a simulated service
+that slows down beyond a capacity the client does not know, in virtual time, with a fixed parallelism too
+low, too high and right, and with adaptiveLimit (AIMD, gradient); --count, --entities and --seed apply.
 
 Example: npm run demo -- --count 5000 --entities 50 --latency 5 --parallelism 100`;
 
@@ -102,7 +109,7 @@ export function parseOptions(argv: readonly string[], env: Env = {}): DemoOption
       .split(',')
       .map((part) => number(sweepSource[0], part, (n) => n >= 0 && n <= 1000, 'a comma-separated list of ms from 0 to 1000'));
   }
-  return { settings, sweep, help: values.help === true };
+  return { settings, sweep, adaptive: values.adaptive === true, help: values.help === true };
 }
 
 function parse(argv: readonly string[]) {
@@ -122,6 +129,7 @@ function parse(argv: readonly string[]) {
       runs: { type: 'string' },
       sweep: { type: 'string' },
       'no-sweep': { type: 'boolean' },
+      adaptive: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

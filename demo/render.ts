@@ -2,6 +2,7 @@
  * Terminal output of the demo: aligned tables and a progress display that is a live line per run on a
  * TTY and plain milestone lines otherwise (CI logs). No dependencies.
  */
+import type { OverloadRow } from './adaptive.js';
 import type { ApproachResult, DemoSettings, LiveRun, RunHooks, SweepRow } from './core.js';
 
 export interface Style {
@@ -209,4 +210,27 @@ export function progress(
       out.write(live ? `\r\x1b[2K${summary}\n` : `${summary}\n`);
     },
   };
+}
+
+/** The adaptive-concurrency comparison: one row per parallelism setting. */
+export function overloadTable(rows: readonly OverloadRow[], style: Style): string {
+  const best = Math.max(...rows.map((r) => r.throughput));
+  const columns: Column[] = [
+    { header: 'parallelism', align: 'left' },
+    { header: 'req/s', align: 'right' },
+    { header: 'p50', align: 'right', group: 'call latency' },
+    { header: 'p99', align: 'right', group: 'call latency' },
+    { header: 'peak calls\nin flight', align: 'right' },
+    { header: 'final\nlimit', align: 'right' },
+  ];
+  const ms = (n: number) => `${n.toFixed(n < 100 ? 1 : 0)} ms`;
+  const body = rows.map((r) => [
+    r.complete ? r.label : `${r.label} ${style.bad('(LOST, DUPLICATED OR OUT OF ORDER)')}`,
+    r.throughput === best ? style.good(int(r.throughput)) : int(r.throughput),
+    ms(r.p50),
+    ms(r.p99),
+    int(r.peakInFlight),
+    int(r.finalLimit),
+  ]);
+  return table(columns, body, style);
 }

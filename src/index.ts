@@ -24,6 +24,8 @@ export type { FlowControlOptions } from './flow/FlowControlOptions.js';
 export { Valve } from './flow/Valve.js';
 export type { ValveLease } from './flow/Valve.js';
 export { pullFrom } from './flow/pullFrom.js';
+export { adaptiveLimit, AdaptiveLimit } from './flow/adaptiveLimit.js';
+export type { AdaptiveLimitOptions } from './flow/adaptiveLimit.js';
 export { QueueOverflowError } from './errors.js';
 export { batchByLane } from './batchByLane.js';
 export type { BatchByLaneOptions } from './batchByLane.js';

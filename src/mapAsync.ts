@@ -1,7 +1,9 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
+import type { AdaptiveLimit } from './flow/adaptiveLimit.js';
+import { readParallelism } from './flow/limitRegistry.js';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
-import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
+import { checkFunction, checkKnownOptions, checkOptions, type KnownOptions } from './internal/validate.js';
 import type { ProjectContext } from './types.js';
 
 /**
@@ -9,8 +11,11 @@ import type { ProjectContext } from './types.js';
  * @public
  */
 export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends FlowControlOptions {
-  /** Most elements held inside the operator at once (running, or completed and not yet emitted). An integer ≥ 1. */
-  parallelism: number;
+  /**
+   * Most elements held inside the operator at once (running, or completed and not yet emitted). An
+   * integer ≥ 1, or an {@link adaptiveLimit} that moves the bound between its `min` and `max`.
+   */
+  parallelism: number | AdaptiveLimit;
   /** Starts the work for one element. Its values are the output; it may emit 0..n values. */
   project: (value: T, index: number, context: ProjectContext) => O;
 }
@@ -46,6 +51,8 @@ const MAP_ASYNC_OPTIONS = {
  *   **teardown** of every running inner with `context.signal` aborted, and **re-entrancy** — as in
  *   {@link (mapAsyncPartitioned:1)}, which is this operator plus a per-key bound. `mapAsync(1, project)`
  *   behaves as `concatMap(project)`.
+ * - **Adaptive limit.** With `parallelism: adaptiveLimit({ min, max })` the bound moves between `min`
+ *   and `max` from observed latency and errors; see {@link adaptiveLimit}.
  * - **Flow control.** See {@link FlowControlOptions}.
  *
  * @example
@@ -53,14 +60,14 @@ const MAP_ASYNC_OPTIONS = {
  * // Fetch pages 4 at a time, keep them in order.
  * pageUrls$.pipe(mapAsync(4, (url, _index, { signal }) => fetch(url, { signal }).then((r) => r.json())));
  * ```
- * @param parallelism - most elements held at once; an integer ≥ 1.
+ * @param parallelism - most elements held at once; an integer ≥ 1, or an {@link adaptiveLimit}.
  * @param project - starts the work for an element: `(value, index, context) => ObservableInput`.
  * @returns an operator emitting the inners' values in input order.
  * @see {@link (mapAsyncPartitioned:1)}
  * @public
  */
 export function mapAsync<T, O extends ObservableInput<unknown>>(
-  parallelism: number,
+  parallelism: number | AdaptiveLimit,
   project: (value: T, index: number, context: ProjectContext) => O,
 ): OperatorFunction<T, ObservedValueOf<O>>;
 /**
@@ -70,7 +77,7 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
  */
 export function mapAsync<T, O extends ObservableInput<unknown>>(options: MapAsyncOptions<T, O>): OperatorFunction<T, ObservedValueOf<O>>;
 export function mapAsync<T, O extends ObservableInput<unknown>>(
-  ...args: [MapAsyncOptions<T, O>] | [number, (value: T, index: number, context: ProjectContext) => O]
+  ...args: [MapAsyncOptions<T, O>] | [number | AdaptiveLimit, (value: T, index: number, context: ProjectContext) => O]
 ): OperatorFunction<T, ObservedValueOf<O>> {
   const operator = 'mapAsync';
   let options: MapAsyncOptions<T, O>;
@@ -79,12 +86,13 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
     checkKnownOptions(operator, args[0], MAP_ASYNC_OPTIONS);
     options = args[0];
   } else options = { parallelism: args[0], project: args[1] };
-  checkPositiveInteger(operator, 'parallelism', options.parallelism);
+  const { parallelism, openLimit } = readParallelism(operator, options.parallelism);
   checkFunction(operator, 'project', options.project);
   const { valve, maxQueued } = readFlowControl(operator, options);
   return runAsyncMap<T, number, ObservedValueOf<O>>({
     operator,
-    parallelism: options.parallelism,
+    parallelism,
+    openLimit,
     perKey: Infinity,
     perKeyOf: null,
     latest: false,

@@ -1,4 +1,6 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
+import type { AdaptiveLimit } from './flow/adaptiveLimit.js';
+import { readParallelism } from './flow/limitRegistry.js';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap, type AsyncMapConfig } from './internal/asyncMap/AsyncMapRun.js';
 import {
@@ -17,8 +19,11 @@ import type { ProjectContext, Superseded } from './types.js';
  * @public
  */
 export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unknown>> extends FlowControlOptions {
-  /** Most elements in flight: waiting for their key, running, or completed and not yet emitted. An integer ≥ 1. */
-  parallelism: number;
+  /**
+   * Most elements in flight: waiting for their key, running, or completed and not yet emitted. An integer
+   * ≥ 1, or an {@link adaptiveLimit} that moves the bound between its `min` and `max`.
+   */
+  parallelism: number | AdaptiveLimit;
   /**
    * Most inners running at once for one key (Akka's `perPartition`). An integer ≥ 1, less than
    * `parallelism` (unless both are 1); or a function of the key giving that key's bound (e.g.
@@ -114,6 +119,8 @@ export type MapAsyncPartitionedSettings<T, K, O extends ObservableInput<unknown>
  *   element being keyed. A value pushed synchronously while the operator starts inners (a downstream
  *   `next` receiving a synchronous inner's value) is admitted at once and started after that call
  *   returns — where `mergeMap` would start it inside the call. Nothing is lost and the bounds hold.
+ * - **Adaptive limit.** With `parallelism: adaptiveLimit({ min, max })` the bound moves between `min`
+ *   and `max` from observed latency and errors (see {@link adaptiveLimit}); `perKey` must be less than `max`.
  * - **Flow control.** See {@link FlowControlOptions}: a `valve` makes pull and pausable sources stop at
  *   the bound; push sources queue beyond it (bounded by `maxQueued` if set).
  * - **Memory.** Per-key state exists only while that key has elements running or waiting.
@@ -127,7 +134,7 @@ export type MapAsyncPartitionedSettings<T, K, O extends ObservableInput<unknown>
  *   ),
  * ).subscribe(commit);
  * ```
- * @param parallelism - most elements in flight; an integer ≥ 1.
+ * @param parallelism - most elements in flight; an integer ≥ 1, or an {@link adaptiveLimit}.
  * @param perKey - most inners running per key (Akka's `perPartition`); an integer ≥ 1 and \< `parallelism` (unless both are 1).
  * @param key - reads the key of an element (Akka's `partitioner`).
  * @param project - starts the work for an element: `(value, key, context) => ObservableInput`.
@@ -136,7 +143,7 @@ export type MapAsyncPartitionedSettings<T, K, O extends ObservableInput<unknown>
  * @public
  */
 export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
-  parallelism: number,
+  parallelism: number | AdaptiveLimit,
   perKey: number | ((key: K) => number),
   key: (value: T) => K,
   project: (value: T, key: K, context: ProjectContext) => O,
@@ -173,7 +180,7 @@ export function mapAsyncPartitioned<T, K, O extends ObservableInput<unknown>>(
 export type PartitionedArgs<T, K, O extends ObservableInput<unknown>> =
   | [MapAsyncPartitionedOptions<T, K, O> | MapAsyncPartitionedLatestOptions<T, K, O>]
   | [MapAsyncPartitionedSettings<T, K, O>, (value: T, key: K, context: ProjectContext) => O]
-  | [number, number | ((key: K) => number), (value: T) => K, (value: T, key: K, context: ProjectContext) => O];
+  | [number | AdaptiveLimit, number | ((key: K) => number), (value: T) => K, (value: T, key: K, context: ProjectContext) => O];
 
 /** Every option either kind may have (what `checkKnownOptions` accepts). */
 type AnyPartitionedOptions = Omit<MapAsyncPartitionedOptions<unknown, unknown, ObservableInput<unknown>>, 'perKey' | 'latest'> &
@@ -222,7 +229,7 @@ export function partitionedConfig<T, K, R>(
     const [parallelism, perKey, key, project] = args;
     options = { parallelism, perKey, key, project } as Partial<AnyPartitionedOptions>;
   }
-  const { parallelism, key, project, latest = false, onSuperseded } = options;
+  const { key, project, latest = false, onSuperseded } = options;
   checkBoolean(operator, 'latest', latest);
   const perKey: unknown = options.perKey === undefined && latest === true ? 1 : options.perKey;
   if (latest && perKey !== 1) {
@@ -234,18 +241,20 @@ export function partitionedConfig<T, K, R>(
     checkFunction(operator, 'onSuperseded', onSuperseded);
     if (!latest) throw new TypeError(`${operator}: onSuperseded needs latest: true (without it, nothing is superseded)`);
   }
-  checkPositiveInteger(operator, 'parallelism', parallelism);
+  // With an adaptive limit, the checks below hold for its max.
+  const { parallelism, openLimit } = readParallelism(operator, options.parallelism);
   const perKeyOf = typeof perKey === 'function' ? (perKey as (key: K) => number) : null;
   if (perKeyOf === null) {
     checkPositiveInteger(operator, 'perKey', perKey);
-    checkBounds(operator, parallelism as number, perKey as number);
+    checkBounds(operator, parallelism, perKey as number);
   }
   checkFunction(operator, 'key', key);
   checkFunction(operator, 'project', project);
   const { valve, maxQueued } = readFlowControl(operator, options);
   return {
     operator,
-    parallelism: parallelism as number,
+    parallelism,
+    openLimit,
     perKey: perKeyOf === null ? (perKey as number) : 1,
     perKeyOf,
     latest: latest as boolean,

@@ -1,4 +1,5 @@
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
+import type { AdaptiveLimit } from './flow/adaptiveLimit.js';
 import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
 import {
   partitionedConfig,
@@ -29,7 +30,7 @@ import type { ProjectContext } from './types.js';
  *   its inner completes, which admits the next waiting element. With `perKey` 1 the output keeps
  *   per-key order (a key's next inner starts only after the previous one completed); with a larger
  *   `perKey`, inners of one key overlap and their values interleave.
- * - **Inners, errors, completion, teardown, re-entrancy, flow control and memory** as in
+ * - **Inners, errors, completion, teardown, re-entrancy, adaptive limit, flow control and memory** as in
  *   `mapAsyncPartitioned`. With a key per element, `mapAsyncPartitionedUnordered(n, 1, key, project)`
  *   behaves as `mergeMap(project, n)`, but for the synchronous re-entrancy described there.
  *
@@ -38,7 +39,7 @@ import type { ProjectContext } from './types.js';
  * // Index documents, one write per document at a time, results as soon as each write finishes.
  * docs$.pipe(mapAsyncPartitionedUnordered(32, 1, (doc) => doc.id, (doc) => index(doc))).subscribe(log);
  * ```
- * @param parallelism - most elements in flight; an integer ≥ 1.
+ * @param parallelism - most elements in flight; an integer ≥ 1, or an {@link adaptiveLimit}.
  * @param perKey - most inners running per key (Akka's `perPartition`); an integer ≥ 1 and \< `parallelism` (unless both are 1).
  * @param key - reads the key of an element (Akka's `partitioner`).
  * @param project - starts the work for an element: `(value, key, context) => ObservableInput`.
@@ -47,7 +48,7 @@ import type { ProjectContext } from './types.js';
  * @public
  */
 export function mapAsyncPartitionedUnordered<T, K, O extends ObservableInput<unknown>>(
-  parallelism: number,
+  parallelism: number | AdaptiveLimit,
   perKey: number | ((key: K) => number),
   key: (value: T) => K,
   project: (value: T, key: K, context: ProjectContext) => O,

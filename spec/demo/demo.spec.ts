@@ -3,7 +3,10 @@
  * table reports, checks that the instrumentation can detect violations, and covers the options and the
  * rendering.
  */
-import { filter, mergeMap } from 'rxjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { asyncScheduler, filter, mergeMap } from 'rxjs';
+import { OVERLOAD_DEFAULTS, OverloadedService, runOverloadComparison, type OverloadRow } from '../../demo/adaptive';
 import { SimulatedBroker, SimulatedRemote } from '../../demo/broker';
 import {
   DEFAULTS,
@@ -20,7 +23,7 @@ import {
   type DemoSettings,
 } from '../../demo/core';
 import { parseOptions, UsageError } from '../../demo/options';
-import { PLAIN, progress, resultsTable, sweepTable, visibleWidth } from '../../demo/render';
+import { overloadTable, PLAIN, progress, resultsTable, sweepTable, visibleWidth } from '../../demo/render';
 
 // 200 events over 20 entities (~10 each, so per-entity chains matter), calls of 0–2 ms (Node's timers
 // fire after ≥ 1 ms, so in practice 1–2 ms: enough spread for calls to complete out of order).
@@ -242,7 +245,7 @@ describe('progress', () => {
 
 describe('options', () => {
   it('defaults', () => {
-    expect(parseOptions([], {})).toEqual({ settings: DEFAULTS, sweep: [1, 2], help: false });
+    expect(parseOptions([], {})).toEqual({ settings: DEFAULTS, sweep: [1, 2], adaptive: false, help: false });
     expect(DEFAULTS).toMatchObject({ count: 2000, entities: 200, latencyMs: 2, parallelism: 64, perKey: 1, runs: 3 });
   });
 
@@ -275,5 +278,64 @@ describe('options', () => {
 
   it('names the environment variable when it is the bad one', () => {
     expect(() => parseOptions([], { DEMO_PARALLELISM: '1.5' })).toThrow(/DEMO_PARALLELISM must be an integer ≥ 1, got "1.5"/);
+  });
+});
+
+describe('the adaptive-concurrency demo (virtual time)', () => {
+  const settings = { ...OVERLOAD_DEFAULTS, count: 1500, entities: 150 };
+  let rows: OverloadRow[];
+  beforeAll(() => {
+    rows = runOverloadComparison(settings);
+  });
+
+  it('runs every setting to the end with every result once, in order', () => {
+    expect(rows.map((r) => r.label)).toEqual([
+      'fixed 4 (too low)',
+      'fixed 64 (too high)',
+      "fixed 16 (the service's capacity)",
+      'adaptive AIMD 1..64, threshold 40 ms',
+      'adaptive gradient 1..64',
+    ]);
+    for (const r of rows) expect(r.complete).toBe(true);
+  });
+
+  it('is deterministic: the same figures on every run', () => {
+    expect(runOverloadComparison(settings)).toEqual(rows);
+  });
+
+  it('shows what it claims: both adaptive limits beat a fixed limit too low and one too high, and stay within their bounds', () => {
+    const [low, high, right, aimd, gradient] = rows as [OverloadRow, OverloadRow, OverloadRow, OverloadRow, OverloadRow];
+    for (const adaptive of [aimd, gradient]) {
+      expect(adaptive.throughput).toBeGreaterThan(low.throughput);
+      expect(adaptive.throughput).toBeGreaterThan(high.throughput);
+      expect(adaptive.p99).toBeLessThan(high.p99);
+      expect(adaptive.peakInFlight).toBeLessThanOrEqual(64);
+    }
+    expect(right.throughput).toBeGreaterThanOrEqual(aimd.throughput);
+    expect(high.peakInFlight).toBe(64);
+  });
+
+  it('the service slows beyond its capacity only', () => {
+    const service = new OverloadedService(OVERLOAD_DEFAULTS, asyncScheduler);
+    expect([1, 16, 20, 24, 64].map((n) => service.latencyFor(n))).toEqual([20, 20, 40, 100, 2900]);
+  });
+
+  it('--adaptive selects it', () => {
+    expect(parseOptions(['--adaptive']).adaptive).toBe(true);
+    expect(parseOptions([]).adaptive).toBe(false);
+  });
+
+  it('renders a table with a row per setting', () => {
+    const text = overloadTable(rows, PLAIN);
+    expect(text.split('\n')).toHaveLength(3 + rows.length);
+    expect(text).toContain('adaptive gradient 1..64');
+  });
+});
+
+describe('docs/guides/adaptive-concurrency.md', () => {
+  it('shows the table that `npm run demo -- --adaptive` prints with its defaults', () => {
+    const guide = readFileSync(join(__dirname, '..', '..', 'docs', 'guides', 'adaptive-concurrency.md'), 'utf8');
+    const block = /## The demo[\s\S]*?```text\n([\s\S]*?)```/.exec(guide)?.[1];
+    expect(block?.trimEnd()).toBe(overloadTable(runOverloadComparison(), PLAIN));
   });
 });

@@ -25,6 +25,10 @@ interface PartitionedArgs {
 const valid: PartitionedArgs = { parallelism: 4, perKey: 2, key, project };
 
 /** Bad integer values for parallelism / perKey, with the error and how the value is shown. */
+/** parallelism also takes an adaptiveLimit(): the message for a non-number says so. */
+const badParallelisms = (): [unknown, ErrorType, string, string][] =>
+  badCounts.map(([value, type, what, shown]) => [value, type, what === 'a number' ? 'a number or an adaptiveLimit()' : what, shown]);
+
 const badCounts: [unknown, ErrorType, string, string][] = [
   [0, RangeError, 'an integer ≥ 1', '0'],
   [-1, RangeError, 'an integer ≥ 1', '-1'],
@@ -91,7 +95,7 @@ describe.each(partitionedOperators)('%s validation', (name, operator) => {
       expect(call({ ...valid, parallelism: 2, perKey: 1 })).not.toThrow();
     });
 
-    it.each(badCounts)('parallelism %p → %p', (value, type, what, shown) => {
+    it.each(badParallelisms())('parallelism %p → %p', (value, type, what, shown) => {
       const create = call({ ...valid, parallelism: value });
       expect(create).toThrow(type);
       expect(create).toThrow(`${name}: parallelism must be ${what}, got ${shown}`);
@@ -179,7 +183,7 @@ describe('mapAsync validation', () => {
       expect(call(64, project)).not.toThrow();
     });
 
-    it.each(badCounts)('parallelism %p → %p', (value, type, what, shown) => {
+    it.each(badParallelisms())('parallelism %p → %p', (value, type, what, shown) => {
       const create = call(value, project);
       expect(create).toThrow(type);
       expect(create).toThrow(`mapAsync: parallelism must be ${what}, got ${shown}`);

@@ -4,6 +4,7 @@
  */
 import { of, type SchedulerLike } from 'rxjs';
 import {
+  adaptiveLimit,
   batchByLane,
   batchByLaneFromBatches,
   boundedOrdering,
@@ -31,6 +32,11 @@ const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] =
     'mapAsyncPartitionedUnordered',
     ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued', 'latest', 'onSuperseded'],
     (extra) => mapAsyncPartitionedUnordered({ parallelism: 2, perKey: 1, key: (x: number) => x, project, ...extra }),
+  ],
+  [
+    'adaptiveLimit',
+    ['min', 'max', 'initial', 'algorithm', 'backoffRatio', 'latencyThreshold', 'tolerance', 'smoothing', 'longWindow', 'scheduler'],
+    (extra) => adaptiveLimit({ max: 4, ...extra }),
   ],
   [
     'batchByLane',

@@ -27,7 +27,7 @@ export class Intake<T> {
    */
   constructor(
     private readonly operator: string,
-    private readonly bound: number,
+    private bound: number,
     private readonly maxQueued: number,
     valve: Valve | undefined,
     private readonly onValveError?: (error: unknown) => void,
@@ -62,6 +62,15 @@ export class Intake<T> {
     const value = this.queue.shift() as T;
     this.updateValve();
     return value;
+  }
+
+  /**
+   * Moves the bound (an adaptive limit). Lowering it never takes back what is held: elements are
+   * admitted again once fewer than the new bound are held.
+   */
+  setBound(bound: number): void {
+    this.bound = bound;
+    this.updateValve();
   }
 
   /** Elements waiting beyond the bound. */

@@ -6,7 +6,7 @@
  *
  * | place                          | why                                                                  |
  * |--------------------------------|----------------------------------------------------------------------|
- * | `Intake` queue                 | beyond `parallelism` (a push source; capped by `maxQueued`)          |
+ * | `Intake` queue                 | beyond `parallelism` or the adaptive limit (capped by `maxQueued`)   |
  * | `PartitionTable` waiting       | its key already runs `perKey` inners (latest-wins: at most one; a   |
  * |                                | newer element of the key supersedes it, see {@link AsyncMapRun.supersede}) |
  * | `AsyncMapRun.ready`            | may start; the pump starts it (flat stack)                           |
@@ -14,6 +14,7 @@
  * @internal
  */
 import { Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs';
+import type { OpenLimit } from '../../flow/limitRegistry.js';
 import type { Valve } from '../../flow/Valve.js';
 import type { ProjectContext, Superseded } from '../../types.js';
 import { Intake } from '../Intake.js';
@@ -29,6 +30,8 @@ import { PartitionTable } from './PartitionTable.js';
 export interface AsyncMapConfig<T, K, R> {
   operator: string;
   parallelism: number;
+  /** Opens an adaptive limit that moves the bound between its min and max (`parallelism` is then its max). */
+  openLimit: (() => OpenLimit) | null;
   /** `Infinity` when there is no per-key bound (`mapAsync`); ignored when `perKeyOf` is set. */
   perKey: number;
   /** The user's `perKey` function (its results are validated per call), or `null` for a fixed `perKey`. */
@@ -65,6 +68,8 @@ class Job<T, K, R> extends Work<R> implements ProjectContext {
   results: R[] | null = null;
   /** Latest-wins: replaced by a newer element of its key before it started; it left the operator. */
   superseded = false;
+  /** Scheduler time `project` was called; set only under an adaptive limit (no cost without one). */
+  declare startedAt: number;
 
   constructor(
     private readonly run: AsyncMapRun<T, K, R>,
@@ -82,7 +87,7 @@ class Job<T, K, R> extends Work<R> implements ProjectContext {
   error(error: unknown): void {
     if (this.cancelled) return;
     this.settled = true;
-    this.run.fail(error);
+    this.run.failJob(this, error);
   }
 
   complete(): void {
@@ -109,6 +114,8 @@ class Job<T, K, R> extends Work<R> implements ProjectContext {
  */
 class AsyncMapRun<T, K, R> {
   private readonly intake: Intake<T>;
+  /** The adaptive limit of this subscription, or `null` with a fixed `parallelism`. */
+  private readonly limit: OpenLimit | null;
   private readonly partitions: PartitionTable<K, Job<T, K, R>> | null;
   /** Ordered mode: every held job, in input order. */
   private readonly order: Queue<Job<T, K, R>> | null;
@@ -144,7 +151,9 @@ class AsyncMapRun<T, K, R> {
     config: AsyncMapConfig<T, K, R>,
     private readonly subscriber: Subscriber<R>,
   ) {
-    this.intake = new Intake<T>(config.operator, config.parallelism, config.maxQueued, config.valve, (error) => this.fail(error));
+    this.limit = config.openLimit === null ? null : config.openLimit();
+    const bound = this.limit === null ? config.parallelism : this.limit.algorithm.limit;
+    this.intake = new Intake<T>(config.operator, bound, config.maxQueued, config.valve, (error) => this.fail(error));
     this.keyOf = config.key;
     this.project = config.project;
     const perKeyOf = config.perKeyOf;
@@ -176,6 +185,21 @@ class AsyncMapRun<T, K, R> {
 
   fail(error: unknown): void {
     this.subscriber.error(error);
+  }
+
+  /** The work of `job` failed: a drop for the adaptive limit, then the output fails as always. */
+  failJob(job: Job<T, K, R>, error: unknown): void {
+    if (this.limit !== null) this.sample(job, true);
+    this.fail(error);
+  }
+
+  /** Feeds the adaptive limit one sample and moves the intake's bound to its new value. */
+  private sample(job: Job<T, K, R>, dropped: boolean): void {
+    const { algorithm, scheduler } = this.limit!;
+    const before = algorithm.limit;
+    algorithm.onSample({ startedAt: job.startedAt, rtt: scheduler.now() - job.startedAt, inflight: this.intake.held, dropped });
+    // Raised: the pump that follows every completion admits the elements the new room allows.
+    if (algorithm.limit !== before) this.intake.setBound(algorithm.limit);
   }
 
   private onSourceValue(value: T): void {
@@ -383,12 +407,13 @@ class AsyncMapRun<T, K, R> {
   private start(job: Job<T, K, R>): void {
     // Registered before project runs, so a teardown that project causes reaches the job.
     this.running?.add(job);
+    if (this.limit !== null) job.startedAt = this.limit.scheduler.now();
     let input: ObservableInput<R>;
     try {
       input = this.project(job.value, this.keyOf === null ? job.index : job.key, job);
     } catch (error) {
       job.settled = true; // the job that fails the output is not aborted
-      this.fail(error);
+      this.failJob(job, error);
       return;
     }
     runInner(job, input);
@@ -402,6 +427,7 @@ class AsyncMapRun<T, K, R> {
 
   onComplete(job: Job<T, K, R>): void {
     job.done = true;
+    if (this.limit !== null) this.sample(job, false);
     let next: Job<T, K, R> | undefined;
     // Eager start: the key's slot frees at completion, not at emission; the key's next job starts
     // before this result is emitted (Akka's order of events).
