@@ -2,13 +2,14 @@ import type { ObservableInput, ObservedValueOf, OperatorFunction } from 'rxjs';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
 import { checkFunction, checkKnownOptions, checkOptions, checkPositiveInteger, type KnownOptions } from './internal/validate.js';
-import type { ProjectContext } from './types.js';
+import { readMonitor } from './internal/monitor/MonitorHub.js';
+import type { MonitorOptions, ProjectContext } from './types.js';
 
 /**
  * Options of {@link (mapAsync:1)}.
  * @public
  */
-export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends FlowControlOptions {
+export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends FlowControlOptions, MonitorOptions {
   /** Most elements held inside the operator at once (running, or completed and not yet emitted). An integer ≥ 1. */
   parallelism: number;
   /** Starts the work for one element. Its values are the output; it may emit 0..n values. */
@@ -20,6 +21,7 @@ const MAP_ASYNC_OPTIONS = {
   project: true,
   valve: true,
   maxQueued: true,
+  monitor: true,
 } as const satisfies Record<keyof MapAsyncOptions<unknown, never>, true> & KnownOptions;
 
 /**
@@ -82,6 +84,7 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
   checkPositiveInteger(operator, 'parallelism', options.parallelism);
   checkFunction(operator, 'project', options.project);
   const { valve, maxQueued } = readFlowControl(operator, options);
+  const monitor = readMonitor(operator, options.monitor);
   return runAsyncMap<T, number, ObservedValueOf<O>>({
     operator,
     parallelism: options.parallelism,
@@ -94,5 +97,6 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
     ordered: true,
     valve,
     maxQueued,
+    monitor,
   });
 }
