@@ -106,6 +106,28 @@ export class MonitorHub implements LanesMonitor {
 
 const MONITOR_OPTIONS = { onEvent: true, topKeys: true, name: true } as const satisfies Record<keyof LanesMonitorOptions, true>;
 
+/**
+ * A view of a monitor for an adapter built on an operator: the operator's probe is registered under the
+ * adapter's name, with the adapter's ack lag added to its state. Not a monitor of its own (it holds no runs).
+ * @internal
+ */
+export class ScopedHub extends MonitorHub {
+  constructor(
+    private readonly parent: MonitorHub,
+    private readonly operator: string,
+    private readonly ack: () => LanesRunSnapshot['ack'],
+    private readonly opened: (probe: RunProbe) => void,
+  ) {
+    super({ topKeys: parent.topKeys, name: parent.name });
+  }
+
+  override open(_operator: string, clock: SchedulerLike, inspect: () => RunState): RunProbe {
+    const probe = this.parent.open(this.operator, clock, () => ({ ...inspect(), ack: this.ack() }));
+    this.opened(probe);
+    return probe;
+  }
+}
+
 /** Validates the `lanesMonitor` options and makes the monitor. @internal */
 export function createMonitor(options: LanesMonitorOptions = {}): LanesMonitor {
   const operator = 'lanesMonitor';
