@@ -238,8 +238,21 @@ export function consumeJetStream<K = string>(
     const reportStatus = onStatus && ((status: JetStreamConsumerStatus) => onStatus(status === 'stopped' && failed ? 'failed' : status));
     // Monitored: one run named consumeJetStream, the operator's counts plus the ack lag of the deliveries.
     const ackLag = monitor === undefined ? undefined : new AckLag<JetStreamDelivery>(() => (options.scheduler ?? asyncScheduler).now());
-    const scoped = ackLag && new ScopedHub(monitor!, OPERATOR, () => ackLag.state(), (probe) => (ackLag.probe = probe));
-    const source = fromJetStream(consumer, { ...sourceOptions, window, valve, onStatus: reportStatus, ...(ackLag && { [ACK_LAG]: ackLag }) });
+    const scoped =
+      ackLag &&
+      new ScopedHub(
+        monitor!,
+        OPERATOR,
+        () => ackLag.state(),
+        (probe) => (ackLag.probe = probe),
+      );
+    const source = fromJetStream(consumer, {
+      ...sourceOptions,
+      window,
+      valve,
+      onStatus: reportStatus,
+      ...(ackLag && { [ACK_LAG]: ackLag }),
+    });
     return source
       .pipe(
         mapAsyncPartitionedUnordered({

@@ -313,7 +313,22 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
   const checkInfo = (options as { [CHECK_INFO]?: Config['checkInfo'] })[CHECK_INFO];
   const monitor = readMonitor(OPERATOR, options.monitor);
   const ackLag = (options as { [ACK_LAG]?: AckLag<JetStreamDelivery> })[ACK_LAG];
-  return { window, valve, stop, onStatus, onDiagnostic, awaitPending, expires, minPull, maxPull, scheduler, group, checkInfo, monitor, ackLag };
+  return {
+    window,
+    valve,
+    stop,
+    onStatus,
+    onDiagnostic,
+    awaitPending,
+    expires,
+    minPull,
+    maxPull,
+    scheduler,
+    group,
+    checkInfo,
+    monitor,
+    ackLag,
+  };
 }
 
 /** A fetch failure worth retrying: the request ended, the consumer is still there. */

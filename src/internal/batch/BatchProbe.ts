@@ -68,7 +68,8 @@ export class BatchProbe<T, K, R> {
     const times = this.times.get(batch);
     if (times === undefined) return;
     times.settled = this.probe.now();
-    if (this.probe.listening) this.probe.emit('settled', batch.key, batch.values.length, times.settled, 0, times.settled - times.started, 0);
+    if (this.probe.listening)
+      this.probe.emit('settled', batch.key, batch.values.length, times.settled, 0, times.settled - times.started, 0);
   }
 
   /** One settlement of `batch` left the operator. */

@@ -352,7 +352,11 @@ export class LaneTable<T, K, R> {
    * Counts messages by place (for the monitor; O(messages held + lanes + running batches)) and visits
    * each lane with its buffered and running message counts and its oldest buffered batch.
    */
-  census(visit: (key: K, buffered: number, running: number, head: LaneBatch<T, K, R> | null) => void): { held: number; running: number; waiting: number } {
+  census(visit: (key: K, buffered: number, running: number, head: LaneBatch<T, K, R> | null) => void): {
+    held: number;
+    running: number;
+    waiting: number;
+  } {
     let held = 0;
     if (this.window !== null) {
       for (const batch of this.window) if (batch.state === SETTLED) held++;

@@ -41,7 +41,18 @@ export class RunProbe {
 
   /** Sends an event (call only when {@link RunProbe.listening}). */
   emit(type: LanesEvent['type'], key: unknown, count: number, at: number, waitedMs: number, ranMs: number, heldMs: number): void {
-    const event: LanesEvent = { type, operator: this.operator, name: this.hub.name, run: this.run, key, at, count, waitedMs, ranMs, heldMs };
+    const event: LanesEvent = {
+      type,
+      operator: this.operator,
+      name: this.hub.name,
+      run: this.run,
+      key,
+      at,
+      count,
+      waitedMs,
+      ranMs,
+      heldMs,
+    };
     try {
       this.hub.onEvent!(event);
     } catch (error) {
