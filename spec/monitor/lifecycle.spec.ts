@@ -39,22 +39,24 @@ const operators: [string, Make][] = [
   ],
   [
     'batchByLaneFromBatches',
-    (monitor, f = identity) => (source) =>
-      source.pipe(
-        map((n) => [n]),
-        batchByLaneFromBatches({ key: (n: number) => n % 2, size: 2, maxInFlight: 4, monitor }, (batch: readonly number[]) => {
-          batch.forEach((n) => f(n));
-          return [...batch];
-        }),
-      ),
+    (monitor, f = identity) =>
+      (source) =>
+        source.pipe(
+          map((n) => [n]),
+          batchByLaneFromBatches({ key: (n: number) => n % 2, size: 2, maxInFlight: 4, monitor }, (batch: readonly number[]) => {
+            batch.forEach((n) => f(n));
+            return [...batch];
+          }),
+        ),
   ],
   [
     'boundedOrdering',
-    (monitor, f = identity) => (source) =>
-      source.pipe(
-        map((n) => (f(n), n)),
-        boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (i: number) => i + 1, getId: (n: number) => n, monitor }),
-      ),
+    (monitor, f = identity) =>
+      (source) =>
+        source.pipe(
+          map((n) => (f(n), n)),
+          boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (i: number) => i + 1, getId: (n: number) => n, monitor }),
+        ),
   ],
 ];
 
@@ -134,10 +136,12 @@ describe('validation', () => {
     expect(() => mapAsync({ parallelism: 1, project: identity, monitor: {} as never })).toThrow(
       new TypeError('mapAsync: monitor must be made by lanesMonitor(), got an object'),
     );
-    expect(() => batchByLane({ key: () => 0, size: 1, monitor: 1 as never }, () => [])).toThrow(/batchByLane: monitor must be made by lanesMonitor\(\)/);
-    expect(() => boundedOrdering({ maxBounded: 1, initialId: 0, nextId: (i: number) => i + 1, getId: (n: number) => n, monitor: 'x' as never })).toThrow(
-      /boundedOrdering: monitor must be made by lanesMonitor\(\)/,
+    expect(() => batchByLane({ key: () => 0, size: 1, monitor: 1 as never }, () => [])).toThrow(
+      /batchByLane: monitor must be made by lanesMonitor\(\)/,
     );
+    expect(() =>
+      boundedOrdering({ maxBounded: 1, initialId: 0, nextId: (i: number) => i + 1, getId: (n: number) => n, monitor: 'x' as never }),
+    ).toThrow(/boundedOrdering: monitor must be made by lanesMonitor\(\)/);
   });
 
   it('checks the options of lanesMonitor', () => {

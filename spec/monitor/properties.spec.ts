@@ -23,9 +23,12 @@ interface Element {
 }
 
 const scenario = fc.record({
-  elements: fc.array(fc.record({ at: fc.integer({ min: 0, max: 30 }), key: fc.integer({ min: 0, max: 3 }), duration: fc.integer({ min: 0, max: 12 }) }), {
-    maxLength: 25,
-  }),
+  elements: fc.array(
+    fc.record({ at: fc.integer({ min: 0, max: 30 }), key: fc.integer({ min: 0, max: 3 }), duration: fc.integer({ min: 0, max: 12 }) }),
+    {
+      maxLength: 25,
+    },
+  ),
   parallelism: fc.integer({ min: 2, max: 5 }),
   ordered: fc.boolean(),
   probes: fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 8 }),
@@ -107,17 +110,19 @@ test('batchByLane: snapshot counts equal the model', () => {
         let runningMessages = 0;
         const sub = source
           .pipe(
-            batchByLane({ key: (e: Element) => e.key, size, maxWait: 5, concurrency: 2, maxInFlight: parallelism, ordered, monitor }, (batch) =>
-              defer(() => {
-                runningMessages += batch.length;
-                return timer(batch[0]!.duration).pipe(
-                  map(() => [...batch]),
-                  finalize(() => {
-                    runningMessages -= batch.length;
-                    settledMessages += batch.length;
-                  }),
-                );
-              }),
+            batchByLane(
+              { key: (e: Element) => e.key, size, maxWait: 5, concurrency: 2, maxInFlight: parallelism, ordered, monitor },
+              (batch) =>
+                defer(() => {
+                  runningMessages += batch.length;
+                  return timer(batch[0]!.duration).pipe(
+                    map(() => [...batch]),
+                    finalize(() => {
+                      runningMessages -= batch.length;
+                      settledMessages += batch.length;
+                    }),
+                  );
+                }),
             ),
           )
           .subscribe(() => emitted++);

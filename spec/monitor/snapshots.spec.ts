@@ -27,7 +27,14 @@ function snapshotsAt(ts: TestScheduler, monitor: ReturnType<typeof lanesMonitor>
 
 /** The counts of a run snapshot (what most assertions compare). */
 const counts = (run: LanesRunSnapshot | null) =>
-  run && { held: run.held, running: run.running, waiting: run.waiting, queued: run.queued, wait: run.oldestWaitMs, heldMs: run.oldestHeldMs };
+  run && {
+    held: run.held,
+    running: run.running,
+    waiting: run.waiting,
+    queued: run.queued,
+    wait: run.oldestWaitMs,
+    heldMs: run.oldestHeldMs,
+  };
 
 const brief = (e: LanesEvent) => `${e.at} ${e.type} ${String(e.key)} w${e.waitedMs} r${e.ranMs} h${e.heldMs}`;
 
@@ -229,7 +236,9 @@ describe('boundedOrdering with a monitor', () => {
     ts.run(({ cold }) => {
       const monitor = lanesMonitor();
       const source: Observable<number> = cold('-a-b---c-|', { a: 2, b: 3, c: 1 });
-      source.pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: (i: number) => i + 1, getId: (v: number) => v, monitor })).subscribe();
+      source
+        .pipe(boundedOrdering({ maxBounded: 10, initialId: 1, nextId: (i: number) => i + 1, getId: (v: number) => v, monitor }))
+        .subscribe();
       const taken = snapshotsAt(ts, monitor, [0, 2, 5, 8]);
       ts.flush();
       expect(taken.map((r) => r && [r.held, r.oldestWaitMs])).toEqual([
