@@ -144,6 +144,7 @@ export interface LanesCounts {
  * @public
  */
 export interface LanesKeyBacklog {
+  /** The key, as the operator's `key` function returned it. */
   key: unknown;
   /** Elements of this key waiting to start. */
   waiting: number;
@@ -222,9 +223,13 @@ export interface LanesSnapshot {
  * @public
  */
 export interface LanesEvent {
+  /** What happened (see above). */
   type: 'admitted' | 'started' | 'settled' | 'emitted' | 'acked';
+  /** The operator or adapter, as in {@link LanesRunSnapshot.operator}. */
   operator: string;
+  /** The monitor's `name`, if it has one. */
   name: string | undefined;
+  /** The subscription, as in {@link LanesRunSnapshot.run}. */
   run: number;
   /** The element's key (`mapAsync`: its index). `undefined` for `acked` events of several keys. */
   key: unknown;
@@ -232,7 +237,10 @@ export interface LanesEvent {
   at: number;
   /** Elements (or messages) concerned: 1, or a batch's size. */
   count: number;
+  /** `admitted`: time queued at the entrance; `started`: since admitted; `acked`: since received. Else 0. */
   waitedMs: number;
+  /** `settled` and `emitted`: the run time (start to settle). Else 0. */
   ranMs: number;
+  /** `emitted`: since it settled (the time it waited for its turn). Else 0. */
   heldMs: number;
 }
