@@ -250,3 +250,34 @@ describe('boundedOrdering with a monitor', () => {
     });
   });
 });
+
+describe('latest-wins with a monitor', () => {
+  it('a superseded element leaves the snapshot; its replacement waits in its place', () => {
+    const ts = scheduler();
+    ts.run(() => {
+      const events: string[] = [];
+      const monitor = lanesMonitor({ onEvent: (e) => events.push(`${e.at} ${e.type} ${String(e.key)}`) });
+      const source = new Subject<string>();
+      source
+        .pipe(
+          mapAsyncPartitioned({
+            parallelism: 3,
+            latest: true,
+            key: (v: string) => v[0]!,
+            project: (v: string) => timer(10).pipe(map(() => v)),
+            monitor,
+          }),
+        )
+        .subscribe();
+      ts.schedule(() => ['a1', 'a2', 'a3'].forEach((v) => source.next(v)), 0); // a2 waits, then a3 supersedes it
+      const taken = snapshotsAt(ts, monitor, [5, 15, 30]);
+      ts.flush();
+      expect(taken.map(counts)).toEqual([
+        { held: 0, running: 1, waiting: 1, queued: 0, wait: 5, heldMs: 0 },
+        { held: 0, running: 1, waiting: 0, queued: 0, wait: 0, heldMs: 0 },
+        { held: 0, running: 0, waiting: 0, queued: 0, wait: 0, heldMs: 0 },
+      ]);
+      expect(events.filter((e) => e.includes('started'))).toEqual(['0 started a', '10 started a']);
+    });
+  });
+});
