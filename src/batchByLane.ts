@@ -12,13 +12,14 @@ import {
   checkScheduler,
   type KnownOptions,
 } from './internal/validate.js';
-import type { BatchDiagnostic, BatchHandler, BatchSettlement } from './types.js';
+import { readMonitor } from './internal/monitor/MonitorHub.js';
+import type { BatchDiagnostic, BatchHandler, BatchSettlement, MonitorOptions } from './types.js';
 
 /**
  * Options of {@link batchByLane} and {@link batchByLaneFromBatches}.
  * @public
  */
-export interface BatchByLaneOptions<T, K> extends FlowControlOptions {
+export interface BatchByLaneOptions<T, K> extends FlowControlOptions, MonitorOptions {
   /** Reads a message's key; one lane per distinct key (keys compared with `Map` key equality, SameValueZero). */
   key: (value: T) => K;
   /** A lane flushes when it holds `size` messages; a batch never has more. An integer ≥ 1. */
@@ -144,6 +145,7 @@ const BATCH_BY_LANE_OPTIONS = {
   onDiagnostic: true,
   valve: true,
   maxQueued: true,
+  monitor: true,
 } as const satisfies Record<keyof BatchByLaneOptions<unknown, unknown>, true> & KnownOptions;
 
 /**
@@ -178,6 +180,7 @@ export function readBatchByLaneConfig<T, K, R>(
   if (onDiagnostic !== undefined) checkFunction(operator, 'onDiagnostic', onDiagnostic);
   checkFunction(operator, 'handler', handler);
   const { valve, maxQueued } = readFlowControl(operator, options);
+  const monitor = readMonitor(operator, options.monitor);
   return {
     operator,
     key,
@@ -191,5 +194,6 @@ export function readBatchByLaneConfig<T, K, R>(
     handler,
     valve,
     maxQueued,
+    monitor,
   };
 }

@@ -1,6 +1,8 @@
 import { asyncScheduler, Observable, Subscriber } from 'rxjs';
 import type { MonoTypeOperatorFunction, Observer, SchedulerLike, Subscription } from 'rxjs';
 import { ReorderBuffer } from './internal/ReorderBuffer.js';
+import { readMonitor } from './internal/monitor/MonitorHub.js';
+import { OrderingProbe } from './internal/monitor/OrderingProbe.js';
 import {
   checkDuration,
   checkFunction,
@@ -11,6 +13,7 @@ import {
   describeValue,
   type KnownOptions,
 } from './internal/validate.js';
+import type { LanesMonitor } from './types.js';
 
 /**
  * Why {@link (boundedOrdering:1)} gave up on a gap: the buffer `'overflow'`ed, an element waited `'maxWait'`,
@@ -80,6 +83,11 @@ export interface BoundedOrderingOptions<T, I> {
   onGap?: (gap: BoundedOrderingGap<I>) => void;
   /** Called when an element is emitted late, just before it is emitted. Cheap when absent. */
   onLate?: (late: BoundedOrderingLate<T, I>) => void;
+  /**
+   * Observes the subscriptions (see {@link lanesMonitor}): the elements held in the buffer and how long
+   * it has waited for the expected id, on `scheduler`'s clock. No events.
+   */
+  monitor?: LanesMonitor;
 }
 
 const OPERATOR = 'boundedOrdering';
@@ -93,6 +101,7 @@ const BOUNDED_ORDERING_OPTIONS = {
   scheduler: true,
   onGap: true,
   onLate: true,
+  monitor: true,
 } as const satisfies Record<keyof BoundedOrderingOptions<unknown, unknown>, true> & KnownOptions;
 
 /** Flow-control options the operator does not take, and why. */
@@ -218,6 +227,7 @@ export function boundedOrdering<T, I>(
   checkScheduler(OPERATOR, scheduler);
   if (onGap !== undefined) checkFunction(OPERATOR, 'onGap', onGap);
   if (onLate !== undefined) checkFunction(OPERATOR, 'onLate', onLate);
+  const monitor = readMonitor(OPERATOR, options.monitor);
 
   const { nextId, getId } = options;
   const idType = options.compare === undefined ? naturalType(initialId) : undefined;
@@ -242,6 +252,7 @@ export function boundedOrdering<T, I>(
         maxWait: timed ? maxWait : undefined,
       });
       const fail = (error: unknown): void => subscriber.error(error);
+      const probe = monitor === undefined ? null : new OrderingProbe(monitor, scheduler, buffer, maxBounded);
 
       /** Keeps one timer pending for the longest-waiting element's deadline (maxWait only). */
       const arm = (): void => {
@@ -253,7 +264,9 @@ export function boundedOrdering<T, I>(
       const expire = (): void => {
         timer = null;
         try {
+          probe?.before();
           buffer.expire(scheduler.now());
+          probe?.after();
         } catch (error) {
           fail(error);
           return;
@@ -264,7 +277,9 @@ export function boundedOrdering<T, I>(
       const observer: Observer<T> = {
         next: (value) => {
           try {
+            probe?.before();
             buffer.offer(value, scheduler.now());
+            probe?.after();
           } catch (error) {
             fail(error);
             return;
@@ -283,13 +298,15 @@ export function boundedOrdering<T, I>(
         },
       };
       // Without maxWait, elements go straight from the source into the buffer (no observer call between).
-      const upstream = timed ? new Subscriber<T>(observer) : new UntimedSubscriber<T, I>(observer, buffer, fail);
+      // A monitored subscription takes the observer's path too (the probe's hooks are there).
+      const upstream = timed || probe !== null ? new Subscriber<T>(observer) : new UntimedSubscriber<T, I>(observer, buffer, fail);
       // Registered before subscribing, so a downstream `take(n)` can stop a synchronous source mid-burst.
       subscriber.add(() => {
         upstream.unsubscribe();
         timer?.unsubscribe();
         timer = null;
         buffer.clear();
+        probe?.close();
       });
       source.subscribe(upstream);
     });

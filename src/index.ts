@@ -33,3 +33,15 @@ export { batchByLaneFromBatches } from './batchByLaneFromBatches.js';
 export { BatchResultCountError } from './errors.js';
 export { boundedOrdering } from './boundedOrdering.js';
 export type { BoundedOrderingOptions, BoundedOrderingGap, BoundedOrderingGapReason, BoundedOrderingLate } from './boundedOrdering.js';
+export { lanesMonitor } from './lanesMonitor.js';
+export type {
+  MonitorOptions,
+  LanesMonitor,
+  LanesMonitorOptions,
+  LanesSnapshot,
+  LanesRunSnapshot,
+  LanesCounts,
+  LanesKeyBacklog,
+  LanesAckLag,
+  LanesEvent,
+} from './types.js';

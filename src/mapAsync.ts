@@ -4,13 +4,14 @@ import { readParallelism } from './flow/limitRegistry.js';
 import { readFlowControl, type FlowControlOptions } from './flow/FlowControlOptions.js';
 import { runAsyncMap } from './internal/asyncMap/AsyncMapRun.js';
 import { checkFunction, checkKnownOptions, checkOptions, type KnownOptions } from './internal/validate.js';
-import type { ProjectContext } from './types.js';
+import { readMonitor } from './internal/monitor/MonitorHub.js';
+import type { MonitorOptions, ProjectContext } from './types.js';
 
 /**
  * Options of {@link (mapAsync:1)}.
  * @public
  */
-export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends FlowControlOptions {
+export interface MapAsyncOptions<T, O extends ObservableInput<unknown>> extends FlowControlOptions, MonitorOptions {
   /**
    * Most elements held inside the operator at once (running, or completed and not yet emitted). An
    * integer ≥ 1, or an {@link adaptiveLimit} that moves the bound between its `min` and `max`.
@@ -25,6 +26,7 @@ const MAP_ASYNC_OPTIONS = {
   project: true,
   valve: true,
   maxQueued: true,
+  monitor: true,
 } as const satisfies Record<keyof MapAsyncOptions<unknown, never>, true> & KnownOptions;
 
 /**
@@ -89,6 +91,7 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
   const { parallelism, openLimit } = readParallelism(operator, options.parallelism);
   checkFunction(operator, 'project', options.project);
   const { valve, maxQueued } = readFlowControl(operator, options);
+  const monitor = readMonitor(operator, options.monitor);
   return runAsyncMap<T, number, ObservedValueOf<O>>({
     operator,
     parallelism,
@@ -102,5 +105,6 @@ export function mapAsync<T, O extends ObservableInput<unknown>>(
     ordered: true,
     valve,
     maxQueued,
+    monitor,
   });
 }

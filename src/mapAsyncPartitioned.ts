@@ -12,13 +12,14 @@ import {
   describeValue,
   type KnownOptions,
 } from './internal/validate.js';
-import type { ProjectContext, Superseded } from './types.js';
+import { readMonitor } from './internal/monitor/MonitorHub.js';
+import type { MonitorOptions, ProjectContext, Superseded } from './types.js';
 
 /**
  * Options of {@link (mapAsyncPartitioned:1)} and {@link (mapAsyncPartitionedUnordered:1)}.
  * @public
  */
-export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unknown>> extends FlowControlOptions {
+export interface MapAsyncPartitionedOptions<T, K, O extends ObservableInput<unknown>> extends FlowControlOptions, MonitorOptions {
   /**
    * Most elements in flight: waiting for their key, running, or completed and not yet emitted. An integer
    * ≥ 1, or an {@link adaptiveLimit} that moves the bound between its `min` and `max`.
@@ -198,6 +199,7 @@ const PARTITIONED_OPTIONS = {
   maxQueued: true,
   latest: true,
   onSuperseded: true,
+  monitor: true,
 } as const satisfies Record<keyof AnyPartitionedOptions, true> & KnownOptions;
 
 /** Akka's names for what the pack calls `key` and `perKey`: a hint for users coming from Akka. */
@@ -264,6 +266,7 @@ export function partitionedConfig<T, K, R>(
     ordered,
     valve,
     maxQueued,
+    monitor: readMonitor(operator, (options as MonitorOptions).monitor),
   };
 }
 

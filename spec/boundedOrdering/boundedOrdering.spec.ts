@@ -99,12 +99,12 @@ describe('boundedOrdering', () => {
       throwsAtCreation(
         () => boundedOrdering({ ...base, maxbounded: 3 } as never),
         TypeError,
-        `boundedOrdering: unknown option "maxbounded"; did you mean "maxBounded"? (known: maxBounded, initialId, nextId, getId, compare, maxWait, scheduler, onGap, onLate)`,
+        `boundedOrdering: unknown option "maxbounded"; did you mean "maxBounded"? (known: maxBounded, initialId, nextId, getId, compare, maxWait, scheduler, onGap, onLate, monitor)`,
       );
       throwsAtCreation(
         () => boundedOrdering({ ...base, valve: {} } as never),
         TypeError,
-        `boundedOrdering: unknown option "valve" (known: maxBounded, initialId, nextId, getId, compare, maxWait, scheduler, onGap, onLate). boundedOrdering never refuses input, so it takes no flow control; see its documentation`,
+        `boundedOrdering: unknown option "valve" (known: maxBounded, initialId, nextId, getId, compare, maxWait, scheduler, onGap, onLate, monitor). boundedOrdering never refuses input, so it takes no flow control; see its documentation`,
       );
     });
 

@@ -22,15 +22,15 @@ const kafkaConsumer = { run: () => 0, stop: () => 0, seek: () => 0, commitOffset
 
 /** Each options form, with a valid options object and a way to call it with extra options. */
 const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] = [
-  ['mapAsync', ['parallelism', 'project', 'valve', 'maxQueued'], (extra) => mapAsync({ parallelism: 2, project, ...extra })],
+  ['mapAsync', ['parallelism', 'project', 'valve', 'maxQueued', 'monitor'], (extra) => mapAsync({ parallelism: 2, project, ...extra })],
   [
     'mapAsyncPartitioned',
-    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued', 'latest', 'onSuperseded'],
+    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued', 'latest', 'onSuperseded', 'monitor'],
     (extra) => mapAsyncPartitioned({ parallelism: 2, perKey: 1, key: (x: number) => x, project, ...extra }),
   ],
   [
     'mapAsyncPartitionedUnordered',
-    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued', 'latest', 'onSuperseded'],
+    ['parallelism', 'perKey', 'key', 'project', 'valve', 'maxQueued', 'latest', 'onSuperseded', 'monitor'],
     (extra) => mapAsyncPartitionedUnordered({ parallelism: 2, perKey: 1, key: (x: number) => x, project, ...extra }),
   ],
   [
@@ -40,22 +40,35 @@ const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] =
   ],
   [
     'batchByLane',
-    ['key', 'size', 'maxWait', 'concurrency', 'maxInFlight', 'ordered', 'scheduler', 'onDiagnostic', 'valve', 'maxQueued'],
+    ['key', 'size', 'maxWait', 'concurrency', 'maxInFlight', 'ordered', 'scheduler', 'onDiagnostic', 'valve', 'maxQueued', 'monitor'],
     (extra) => batchByLane({ key: (x: number) => x, size: 2, ...extra }, handler),
   ],
   [
     'batchByLaneFromBatches',
-    ['key', 'size', 'maxWait', 'concurrency', 'maxInFlight', 'ordered', 'scheduler', 'onDiagnostic', 'valve', 'maxQueued'],
+    ['key', 'size', 'maxWait', 'concurrency', 'maxInFlight', 'ordered', 'scheduler', 'onDiagnostic', 'valve', 'maxQueued', 'monitor'],
     (extra) => batchByLaneFromBatches({ key: (x: number) => x, size: 2, ...extra }, handler),
   ],
   [
     'boundedOrdering',
-    ['maxBounded', 'initialId', 'nextId', 'getId', 'compare', 'maxWait', 'scheduler', 'onGap', 'onLate'],
+    ['maxBounded', 'initialId', 'nextId', 'getId', 'compare', 'maxWait', 'scheduler', 'onGap', 'onLate', 'monitor'],
     (extra) => boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, ...extra }),
   ],
   [
     'fromJetStream',
-    ['window', 'valve', 'stop', 'onStatus', 'onDiagnostic', 'awaitPending', 'expires', 'minPull', 'maxPull', 'scheduler', 'group'],
+    [
+      'window',
+      'valve',
+      'stop',
+      'onStatus',
+      'onDiagnostic',
+      'awaitPending',
+      'expires',
+      'minPull',
+      'maxPull',
+      'scheduler',
+      'group',
+      'monitor',
+    ],
     (extra) => fromJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { window: 4, ...extra }),
   ],
   [
@@ -78,6 +91,7 @@ const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] =
       'scheduler',
       'group',
       'retry',
+      'monitor',
     ],
     (extra) =>
       consumeJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { parallelism: 4, handler: () => undefined, ...extra }),
@@ -101,6 +115,7 @@ const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] =
       'commitInterval',
       'heartbeatInterval',
       'scheduler',
+      'monitor',
     ],
     (extra) => consumeKafka(kafkaConsumer as unknown as KafkaConsumerLike, { parallelism: 4, handler: () => undefined, ...extra }),
   ],

@@ -1,4 +1,4 @@
-import { isObservable, Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, isObservable, Observable, type Subscription } from 'rxjs';
 import { Valve } from '../flow/Valve.js';
 import { checkParallelismAndPerKey } from '../broker/checkPerKey.js';
 import { isPromiseLike } from '../internal/isPromiseLike.js';
@@ -16,7 +16,9 @@ import { mapAsyncPartitionedUnordered } from '../mapAsyncPartitionedUnordered.js
 import { fromJetStream, type FromJetStreamOptions, type JetStreamConsumerStatus, type JetStreamPullConsumer } from './fromJetStream.js';
 import type { JetStreamDelivery } from './JetStreamDelivery.js';
 import { deadLetterHeaders, readRetry, retryAfterPublishFailure, retryDecision, type RetryOptions, type RetryPolicy } from './retry.js';
-import { CHECK_INFO } from './fromJetStream.js';
+import { ACK_LAG, CHECK_INFO } from './fromJetStream.js';
+import { AckLag } from '../internal/monitor/AckLag.js';
+import { readMonitor, ScopedHub } from '../internal/monitor/MonitorHub.js';
 import type { JetStreamConsumerInfo } from './types.js';
 
 /**
@@ -105,7 +107,7 @@ export interface ConsumeJetStreamOptions<K> extends Omit<FromJetStreamOptions, '
 }
 
 const OPERATOR = 'consumeJetStream';
-const OWN_OPTIONS = ['parallelism', 'perKey', 'key', 'handler', 'onError', 'retry', 'keepAlive', 'window'];
+const OWN_OPTIONS = ['parallelism', 'perKey', 'key', 'handler', 'onError', 'retry', 'keepAlive', 'window', 'monitor'];
 const CONSUME_JETSTREAM_OPTIONS = {
   parallelism: true,
   perKey: true,
@@ -124,6 +126,7 @@ const CONSUME_JETSTREAM_OPTIONS = {
   scheduler: true,
   group: true,
   retry: true,
+  monitor: true,
 } as const satisfies Record<keyof ConsumeJetStreamOptions<unknown>, true> & KnownOptions;
 
 function explainValve(name: string): string | undefined {
@@ -230,13 +233,30 @@ export function consumeJetStream<K = string>(
   fromJetStream(consumer, { ...sourceOptions, window, valve: new Valve() });
 
   const { onStatus } = options;
+  const monitor = readMonitor(OPERATOR, options.monitor);
 
   return new Observable<JetStreamSettlement<K>>((subscriber) => {
     const valve = new Valve();
     // The source sees the output's failure as an unsubscribe; report it as what it is.
     let failed = false;
     const reportStatus = onStatus && ((status: JetStreamConsumerStatus) => onStatus(status === 'stopped' && failed ? 'failed' : status));
-    const source = fromJetStream(consumer, { ...sourceOptions, window, valve, onStatus: reportStatus });
+    // Monitored: one run named consumeJetStream, the operator's counts plus the ack lag of the deliveries.
+    const ackLag = monitor === undefined ? undefined : new AckLag<JetStreamDelivery>(() => (options.scheduler ?? asyncScheduler).now());
+    const scoped =
+      ackLag &&
+      new ScopedHub(
+        monitor!,
+        OPERATOR,
+        () => ackLag.state(),
+        (probe) => (ackLag.probe = probe),
+      );
+    const source = fromJetStream(consumer, {
+      ...sourceOptions,
+      window,
+      valve,
+      onStatus: reportStatus,
+      ...(ackLag && { [ACK_LAG]: ackLag }),
+    });
     return source
       .pipe(
         mapAsyncPartitionedUnordered({
@@ -245,6 +265,7 @@ export function consumeJetStream<K = string>(
           perKey: typeof perKey === 'function' ? (k: K) => checkedLimit(OPERATOR, k, perKey(k)) : perKey,
           key,
           valve,
+          monitor: scoped,
           project: (delivery: JetStreamDelivery, k: K, context) =>
             handle(delivery, k, context, handler, failure, keepAlive === false ? null : keepAliveMs),
         }),

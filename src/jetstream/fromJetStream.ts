@@ -14,6 +14,9 @@ import {
 import { Delivery, type DeliveryHost, type JetStreamDelivery } from './JetStreamDelivery.js';
 import { formatOutcome, type Outcome } from '../broker/Outcome.js';
 import { PullWindow } from './PullWindow.js';
+import { AckLag } from '../internal/monitor/AckLag.js';
+import { readMonitor, type MonitorHub, type RunProbe } from '../internal/monitor/MonitorHub.js';
+import type { LanesMonitor } from '../types.js';
 import { RedeliveryOrder } from './RedeliveryOrder.js';
 import type {
   JetStreamConsumerInfo,
@@ -136,9 +139,20 @@ export interface FromJetStreamOptions {
    * of `A-Z a-z 0-9 - _ / =`.
    */
   group?: string;
+  /**
+   * Observes the subscriptions (see `lanesMonitor`): the ack lag (deliveries emitted and not yet
+   * settled, and the age of the oldest), and an `acked` event per settled delivery. The element counts
+   * are 0: deliveries are counted by the operator downstream (monitor it too) or use `consumeJetStream`.
+   */
+  monitor?: LanesMonitor;
 }
 
 const OPERATOR = 'fromJetStream';
+/**
+ * An internal option: the ack lag of `consumeJetStream`'s subscription (which reports it with its own counts).
+ * @internal
+ */
+export const ACK_LAG = Symbol('ackLag');
 /**
  * An internal option (a symbol key, so no name check sees it): a check of the consumer's info when the
  * subscription starts; a returned problem (a whole message, operator first) fails the output with a RangeError. Used by consumeJetStream.
@@ -157,6 +171,7 @@ const FROM_JETSTREAM_OPTIONS = {
   maxPull: true,
   scheduler: true,
   group: true,
+  monitor: true,
 } as const satisfies Record<keyof FromJetStreamOptions, true> & KnownOptions;
 /** The default `window`: the prefetch of the client's own `consume()`. */
 const DEFAULT_WINDOW = 100;
@@ -178,6 +193,8 @@ interface Config {
   scheduler: SchedulerLike;
   group: string | undefined;
   checkInfo: ((info: JetStreamConsumerInfo) => string | undefined) | undefined;
+  monitor: MonitorHub | undefined;
+  ackLag: AckLag<JetStreamDelivery> | undefined;
 }
 
 /**
@@ -294,7 +311,24 @@ function readConfig(consumer: JetStreamPullConsumer, options: FromJetStreamOptio
     }
   }
   const checkInfo = (options as { [CHECK_INFO]?: Config['checkInfo'] })[CHECK_INFO];
-  return { window, valve, stop, onStatus, onDiagnostic, awaitPending, expires, minPull, maxPull, scheduler, group, checkInfo };
+  const monitor = readMonitor(OPERATOR, options.monitor);
+  const ackLag = (options as { [ACK_LAG]?: AckLag<JetStreamDelivery> })[ACK_LAG];
+  return {
+    window,
+    valve,
+    stop,
+    onStatus,
+    onDiagnostic,
+    awaitPending,
+    expires,
+    minPull,
+    maxPull,
+    scheduler,
+    group,
+    checkInfo,
+    monitor,
+    ackLag,
+  };
 }
 
 /** A fetch failure worth retrying: the request ended, the consumer is still there. */
@@ -347,6 +381,9 @@ class Session implements DeliveryHost {
   private stopSubscription: Unsubscribable | undefined;
   private removeValveListener: (() => void) | undefined;
   private warnedDuplicate = false;
+  /** Set only when monitored (this adapter's `monitor`, or consumeJetStream's). */
+  private readonly ackLag: AckLag<JetStreamDelivery> | undefined;
+  private probe: RunProbe | undefined;
 
   constructor(
     private readonly consumer: JetStreamPullConsumer,
@@ -354,6 +391,15 @@ class Session implements DeliveryHost {
     private readonly subscriber: Subscriber<JetStreamDelivery>,
   ) {
     this.scheduler = config.scheduler;
+    this.ackLag = config.ackLag;
+    if (config.monitor !== undefined && this.ackLag === undefined) {
+      const ackLag = (this.ackLag = new AckLag<JetStreamDelivery>(() => this.scheduler.now()));
+      const bound = config.window;
+      this.probe = ackLag.probe = config.monitor.open(OPERATOR, this.scheduler, () => ({
+        ...{ held: 0, running: 0, waiting: 0, queued: 0, bound, topKeys: [], oldestWaitMs: 0, oldestHeldMs: 0 },
+        ack: ackLag.state(),
+      }));
+    }
   }
 
   start(): void {
@@ -384,6 +430,8 @@ class Session implements DeliveryHost {
   }
 
   teardown(): void {
+    this.probe?.close();
+    this.ackLag?.clear();
     this.stopSubscription?.unsubscribe();
     this.removeValveListener?.();
     this.timer?.unsubscribe();
@@ -395,7 +443,8 @@ class Session implements DeliveryHost {
   }
 
   // --- DeliveryHost ---
-  onSettle(): void {
+  onSettle(delivery: Delivery): void {
+    if (this.ackLag !== undefined) this.ackLag.acked(delivery);
     const window = this.window;
     if (window === undefined) return;
     window.settle();
@@ -672,6 +721,7 @@ class Session implements DeliveryHost {
     window.receive(id);
     this.retryAttempt = 0;
     const delivery = new Delivery(message, this);
+    if (this.ackLag !== undefined) this.ackLag.received(delivery);
     const order = this.order;
     if (order === undefined) {
       this.subscriber.next(delivery);

@@ -46,3 +46,4 @@ export type { JetStreamBatchResult, SettleBatchResultsOptions } from './settleBa
 // the main entry's).
 export { Valve } from '../flow/Valve.js';
 export type { ValveLease } from '../flow/Valve.js';
+export type { LanesMonitor, LanesSnapshot, LanesRunSnapshot, LanesCounts, LanesKeyBacklog, LanesAckLag } from '../types.js';

@@ -20,6 +20,8 @@ import { OPERATOR, type KafkaRunConfig } from './options.js';
 import { ParkedBatches } from './ParkedBatches.js';
 import { PartitionSignals } from './PartitionSignals.js';
 import { PendingSeeks } from './PendingSeeks.js';
+import { CommitLag } from './CommitLag.js';
+import { ScopedHub } from '../internal/monitor/MonitorHub.js';
 import type { KafkaConsumerStatus, KafkaSettlement } from './types.js';
 
 /** Consumers currently driven by a subscription: kafkajs runs a consumer once at a time. */
@@ -69,6 +71,8 @@ export class KafkaRun<K> implements SettlingHost<K> {
   private readonly confluent: boolean;
   /** With `recordFinished`: per newly assigned partition, the read of its committed metadata. */
   private readonly restores = new Map<string, Promise<void>>();
+  /** Set only when monitored: offsets received and not yet committed. */
+  private readonly lag: CommitLag | undefined;
 
   constructor(
     private readonly consumer: KafkaConsumerLike,
@@ -85,6 +89,10 @@ export class KafkaRun<K> implements SettlingHost<K> {
       (error) => void this.close('failed', error),
       config.readCommitted !== undefined,
     );
+    if (config.monitor !== undefined) {
+      const lag = (this.lag = new CommitLag(() => config.scheduler.now()));
+      this.commits.onCommitted = (point) => lag.committed(point.topic, point.partition, point.offset);
+    }
   }
 
   start(): () => void {
@@ -124,6 +132,14 @@ export class KafkaRun<K> implements SettlingHost<K> {
           project: (item: InFlight<K>) => this.handlers.handle(item),
           valve: this.valve,
           maxQueued: 0, // eachBatch never pushes into a full pipeline; a bug here fails loudly
+          monitor:
+            this.lag &&
+            new ScopedHub(
+              config.monitor!,
+              OPERATOR,
+              () => this.lag!.state(),
+              (probe) => (this.lag!.probe = probe),
+            ),
         }),
       )
       .subscribe({
@@ -224,6 +240,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
         last = i;
         if (ticket !== undefined) {
           const delivery = new Delivery(topic, partition, message, ticket.attempt);
+          if (this.lag !== undefined && ticket.attempt === 1) this.lag.received(topic, partition, ticket.offset);
           this.feed!.next(new InFlight<K>(delivery, ticket, partitionKey, signal));
         }
       }
@@ -324,6 +341,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
     if (generation !== undefined) this.commits.forget(generation);
     const partitionKey = partitionKeyOf(topic, partition);
     this.tracker.revoke(topic, partition);
+    this.lag?.revoke(topic, partition);
     this.signals.revoke(topic, partition);
     this.seeks.forget(partitionKey);
     this.restores.delete(partitionKey);
@@ -403,6 +421,7 @@ export class KafkaRun<K> implements SettlingHost<K> {
     }
     const points = commit ? this.commits.points() : [];
     this.tracker.revokeAll();
+    this.lag?.revokeAll();
     this.signals.revokeAll();
     this.commits.forgetAll();
     this.restores.clear();

@@ -37,6 +37,9 @@ export class OffsetCommitter {
     this.commit('interval').then(undefined, () => undefined);
   }
 
+  /** Monitored runs: told of each commit point the tracker recorded. */
+  onCommitted: ((point: CommitPoint) => void) | undefined;
+
   /** Commits the current commit offsets, after any commit in flight. */
   commit(reason: KafkaCommitReason): Promise<void> {
     const result = this.chain.then(() => {
@@ -79,7 +82,9 @@ export class OffsetCommitter {
       () => {
         this.inFlight--;
         for (const point of points) {
-          if (this.tracker.committed(point) && point.metadata !== undefined) this.sentMetadata.set(point.generation, point.metadata);
+          if (!this.tracker.committed(point)) continue;
+          if (point.metadata !== undefined) this.sentMetadata.set(point.generation, point.metadata);
+          this.onCommitted?.(point);
         }
         this.report({ reason, offsets });
       },

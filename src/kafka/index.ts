@@ -51,3 +51,4 @@ export type { Outcome } from '../broker/Outcome.js';
 export type { StopSignal } from '../broker/StopSignal.js';
 export { CommitTracker } from './CommitTracker.js';
 export type { CommitPoint, OffsetTicket } from './CommitTracker.js';
+export type { LanesMonitor, LanesSnapshot, LanesRunSnapshot, LanesCounts, LanesKeyBacklog, LanesAckLag } from '../types.js';

@@ -2,6 +2,7 @@ import { asyncScheduler, type ObservableInput, type SchedulerLike } from 'rxjs';
 import { checkParallelismAndPerKey } from '../broker/checkPerKey.js';
 import { checkFailurePolicy, type Outcome } from '../broker/Outcome.js';
 import { checkStopSignal, type StopSignal } from '../broker/StopSignal.js';
+import { readMonitor, type MonitorHub } from '../internal/monitor/MonitorHub.js';
 import { checkFunction, checkKnownOptions, checkOptions, checkScheduler, describeValue, type KnownOptions } from '../internal/validate.js';
 import { isConfluentConsumer, type KafkaCommittedOffset, type KafkaConsumerLike, type KafkaProducerLike } from './client.js';
 import type {
@@ -42,6 +43,7 @@ const CONSUME_KAFKA_OPTIONS = {
   commitInterval: true,
   heartbeatInterval: true,
   scheduler: true,
+  monitor: true,
 } as const satisfies Record<keyof ConsumeKafkaOptions<KafkaKey>, true> & KnownOptions;
 
 /** {@link ConsumeKafkaOptions} checked, with every default filled in. */
@@ -61,6 +63,7 @@ export interface KafkaRunConfig<K> {
   commitInterval: number;
   heartbeatInterval: number;
   scheduler: SchedulerLike;
+  monitor: MonitorHub | undefined;
 }
 
 /** The default lane key: the message key decoded as UTF-8, or `null` (no order) without one. */
@@ -146,6 +149,7 @@ export function readConsumeKafkaOptions<K extends KafkaKey>(
     commitInterval,
     heartbeatInterval,
     scheduler,
+    monitor: readMonitor(OPERATOR, options.monitor),
   };
 }
 

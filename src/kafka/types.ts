@@ -3,6 +3,7 @@
 import { type Observable, type ObservableInput, type SchedulerLike } from 'rxjs'; // (not `import type`: keeps the API report's imports as they were)
 import type { StopSignal } from '../broker/StopSignal.js';
 import type { Outcome } from '../broker/Outcome.js';
+import type { LanesMonitor } from '../types.js';
 import type { KafkaCommittedOffset, KafkaMessageLike, KafkaOffsetCommit, KafkaProducerLike } from './client.js';
 
 /**
@@ -194,6 +195,13 @@ export interface ConsumeKafkaOptions<K extends KafkaKey = string | null> {
   heartbeatInterval?: number;
   /** Timers (commit interval, nak delays, heartbeats). Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /**
+   * Observes the subscription (see `lanesMonitor`): one run named `consumeKafka` with the deliveries
+   * held, running and waiting per key, and the commit lag (offsets received and not yet covered by a
+   * successful commit, and the age of the oldest, on `scheduler`'s clock), plus an `acked` event per
+   * partition commit.
+   */
+  monitor?: LanesMonitor;
 }
 
 /**

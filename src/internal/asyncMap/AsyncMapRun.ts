@@ -13,17 +13,19 @@
  * | `Job.results` in `order`       | done or streaming, but not at the head of the output (ordered only)  |
  * @internal
  */
-import { Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs';
+import { asyncScheduler, Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { OpenLimit } from '../../flow/limitRegistry.js';
 import type { Valve } from '../../flow/Valve.js';
 import type { ProjectContext, Superseded } from '../../types.js';
 import { Intake } from '../Intake.js';
+import type { MonitorHub } from '../monitor/MonitorHub.js';
 import { operate, type Teardown } from '../operate.js';
 import { Queue } from '../Queue.js';
 import { Reentry } from '../Reentry.js';
 import { runInner } from '../runInner.js';
 import { checkedLimit } from '../validate.js';
 import { Work } from '../Work.js';
+import { AsyncMapProbe } from './AsyncMapProbe.js';
 import { PartitionTable } from './PartitionTable.js';
 
 /** Settings of one async-map operator, already validated. @internal */
@@ -47,6 +49,8 @@ export interface AsyncMapConfig<T, K, R> {
   ordered: boolean;
   valve: Valve | undefined;
   maxQueued: number;
+  /** The `monitor` option; `undefined` (the hot path unchanged) when there is none. */
+  monitor?: MonitorHub | undefined;
 }
 
 /**
@@ -146,6 +150,8 @@ class AsyncMapRun<T, K, R> {
   private sourceDone = false;
   private pumping = false;
   private draining = false;
+  /** Set only when a monitor watches this operator; every hook below is behind a `null` check. */
+  private readonly probe: AsyncMapProbe<K, Job<T, K, R>> | null = null;
 
   constructor(
     config: AsyncMapConfig<T, K, R>,
@@ -168,6 +174,10 @@ class AsyncMapRun<T, K, R> {
     this.entranceNewest = config.latest ? new Map<K, { index: number; value: T }>() : null;
     this.order = config.ordered ? new Queue<Job<T, K, R>>() : null;
     this.running = config.ordered ? null : new Set<Job<T, K, R>>();
+    if (config.monitor !== undefined) {
+      const tables = { intake: this.intake, partitions: this.partitions, order: this.order, running: this.running, ready: this.ready };
+      this.probe = new AsyncMapProbe(config.monitor, config.operator, asyncScheduler, { ...tables, bound: config.parallelism });
+    }
   }
 
   subscribeTo(source: Observable<T>): void {
@@ -224,7 +234,7 @@ class AsyncMapRun<T, K, R> {
     if (admitted) {
       this.admit(value);
       this.pump();
-    }
+    } else if (this.probe !== null) this.probe.queued();
   }
 
   private admit(value: T): void {
@@ -244,6 +254,7 @@ class AsyncMapRun<T, K, R> {
       reentry.busy = false;
     }
     const job = new Job<T, K, R>(this, value, key, index);
+    if (this.probe !== null) this.probe.admitted(job);
     this.order?.push(job);
     if (this.partitions === null || (this.perKeyCalls ? this.arriveCalling(key, job) : this.partitions.arrive(key, job))) {
       this.ready.push(job);
@@ -295,6 +306,7 @@ class AsyncMapRun<T, K, R> {
       }
       if (admitted) this.place(value, key, index);
       else {
+        if (this.probe !== null) this.probe.queued();
         this.entrance!.push(key);
         this.entrance!.push(index);
         if (queued === undefined) newest.set(key, { index, value });
@@ -323,6 +335,7 @@ class AsyncMapRun<T, K, R> {
     const newest = this.entranceNewest!;
     if (newest.get(key)!.index !== index) {
       this.intake.leave();
+      if (this.probe !== null) this.probe.dropped();
       return;
     }
     newest.delete(key);
@@ -359,6 +372,7 @@ class AsyncMapRun<T, K, R> {
   /** Latest-wins: a job for an admitted element whose key was read at arrival. */
   private place(value: T, key: K, index: number): void {
     const job = new Job<T, K, R>(this, value, key, index);
+    if (this.probe !== null) this.probe.admitted(job);
     this.order?.push(job);
     if (this.partitions!.arrive(key, job)) this.ready.push(job);
   }
@@ -374,6 +388,7 @@ class AsyncMapRun<T, K, R> {
     const job = new Job<T, K, R>(this, value, key, index);
     this.partitions!.replaceWaiting(key, job);
     old.superseded = true;
+    if (this.probe !== null) this.probe.superseded(old, job);
     const order = this.order;
     if (order !== null) {
       order.push(job);
@@ -408,6 +423,7 @@ class AsyncMapRun<T, K, R> {
     // Registered before project runs, so a teardown that project causes reaches the job.
     this.running?.add(job);
     if (this.limit !== null) job.startedAt = this.limit.scheduler.now();
+    if (this.probe !== null) this.probe.started(job);
     let input: ObservableInput<R>;
     try {
       input = this.project(job.value, this.keyOf === null ? job.index : job.key, job);
@@ -428,6 +444,7 @@ class AsyncMapRun<T, K, R> {
   onComplete(job: Job<T, K, R>): void {
     job.done = true;
     if (this.limit !== null) this.sample(job, false);
+    if (this.probe !== null) this.probe.settled(job);
     let next: Job<T, K, R> | undefined;
     // Eager start: the key's slot frees at completion, not at emission; the key's next job starts
     // before this result is emitted (Akka's order of events).
@@ -439,6 +456,7 @@ class AsyncMapRun<T, K, R> {
       if (this.order === null) {
         this.running!.delete(job);
         this.intake.leave();
+        if (this.probe !== null) this.probe.emitted(job);
       } else if (job === this.order.peek()) this.drainHeads();
       this.pump();
     }
@@ -468,6 +486,7 @@ class AsyncMapRun<T, K, R> {
       if (!head.done) break;
       order.shift();
       this.intake.leave();
+      if (this.probe !== null) this.probe.emitted(head);
     }
     this.draining = false;
   }
@@ -481,10 +500,13 @@ class AsyncMapRun<T, K, R> {
       const job = ready.shift();
       if (job !== undefined) this.start(job);
       else if (intake.canTake()) {
+        if (this.probe !== null) this.probe.dequeued();
         if (this.latest) this.admitLatest();
         else this.admit(intake.take());
-      } else if (this.latest && this.entranceHeadNeedsNoRoom()) this.admitLatest();
-      else break;
+      } else if (this.latest && this.entranceHeadNeedsNoRoom()) {
+        if (this.probe !== null) this.probe.dequeued();
+        this.admitLatest();
+      } else break;
     }
     this.pumping = false;
     this.checkComplete();
@@ -506,6 +528,7 @@ class AsyncMapRun<T, K, R> {
     this.entrance?.clear();
     this.entranceNewest?.clear();
     this.intake.dispose();
+    this.probe?.close();
   }
 }
 

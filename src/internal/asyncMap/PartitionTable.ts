@@ -89,6 +89,11 @@ export class PartitionTable<K, J> {
     return partition && { running: partition.running, waiting: partition.waiting?.size ?? 0 };
   }
 
+  /** Visits every key with its running and waiting counts and its first waiting job (for the monitor; O(keys)). */
+  forEach(visit: (key: K, running: number, waiting: number, firstWaiting: J | undefined) => void): void {
+    for (const [key, partition] of this.partitions) visit(key, partition.running, partition.waiting?.size ?? 0, partition.waiting?.peek());
+  }
+
   clear(): void {
     this.partitions.clear();
   }

@@ -21,6 +21,8 @@ import { operate, type Teardown } from '../operate.js';
 import { Reentry } from '../Reentry.js';
 import { runInner } from '../runInner.js';
 import { describeValue } from '../validate.js';
+import type { MonitorHub } from '../monitor/MonitorHub.js';
+import { BatchProbe } from './BatchProbe.js';
 import { LaneTable, type BatchOwner, type Lane, type LaneBatch } from './LaneTable.js';
 
 /** Settings of one `batchByLane` operator, validated. @internal */
@@ -38,6 +40,8 @@ export interface BatchByLaneConfig<T, K, R> {
   handler: BatchHandler<T, K, R>;
   valve: Valve | undefined;
   maxQueued: number;
+  /** The `monitor` option; `undefined` (the hot path unchanged) when there is none. */
+  monitor?: MonitorHub | undefined;
 }
 
 /**
@@ -81,6 +85,8 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
   private sourceDone = false;
   private pumping = false;
   private warned = false;
+  /** Set only when a monitor watches this operator; every hook is behind a `null` check. */
+  private readonly probe: BatchProbe<T, K, R> | null = null;
 
   constructor(
     config: BatchByLaneConfig<T, K, R>,
@@ -109,6 +115,9 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
               }, maxWait),
       owner: this,
     });
+    if (config.monitor !== undefined) {
+      this.probe = new BatchProbe<T, K, R>(config.monitor, operator, scheduler, this.intake, this.table, config.maxInFlight);
+    }
   }
 
   subscribeTo(source: Observable<T | readonly T[]>): void {
@@ -180,7 +189,9 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
   /** `true`: admitted now; `false`: queued; `undefined`: the queue overflowed (the output failed). */
   private offer(value: T): boolean | undefined {
     try {
-      return this.intake.offer(value);
+      const admitted = this.intake.offer(value);
+      if (!admitted && this.probe !== null) this.probe.queued();
+      return admitted;
     } catch (overflow) {
       this.fail(overflow);
       return undefined;
@@ -203,11 +214,14 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
       return false;
     }
     reentry.busy = false;
-    return this.table.push(value, key);
+    const ready = this.table.push(value, key);
+    if (this.probe !== null) this.probe.admitted(key);
+    return ready;
   }
 
   private start(batch: LaneBatch<T, K, R>): void {
     let output: ReturnType<BatchHandler<T, K, R>>;
+    if (this.probe !== null) this.probe.started(batch);
     try {
       output = this.handler(batch.values, batch.key, batch);
     } catch (error) {
@@ -241,6 +255,7 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
     const expected = batch.values.length;
     if (results.length > expected && !this.reportSurplus(batch, expected, results.length)) return;
     this.table.settle(batch, results as readonly R[]);
+    if (this.probe !== null) this.probe.settled(batch);
     this.pump();
   }
 
@@ -278,13 +293,16 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
     this.pumping = true;
     const { table, intake, subscriber } = this;
     while (!subscriber.closed) {
+      const emitting = this.probe === null ? undefined : table.outputBatch();
       const settlement = table.takeOutput();
       if (settlement !== undefined) {
         intake.leave(); // state first: downstream may re-enter
+        if (emitting !== undefined) this.probe!.emitted(emitting);
         subscriber.next(settlement);
         continue;
       }
       if (intake.canTake()) {
+        if (this.probe !== null) this.probe.dequeued();
         this.admit(intake.take());
         if (this.reentry.parked !== null) this.reentry.drain(this.handleParked);
         continue;
@@ -314,5 +332,6 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
   private teardown(teardown: Teardown): void {
     this.table.dispose(teardown);
     this.intake.dispose();
+    this.probe?.close();
   }
 }

@@ -338,6 +338,45 @@ export class LaneTable<T, K, R> {
     return { buffered, batches, busy: lane.busy, due: lane.due, timer: lane.timer !== null };
   }
 
+  /** The batch the next {@link takeOutput} would take a settlement of (for the monitor). */
+  outputBatch(): LaneBatch<T, K, R> | undefined {
+    return this.window !== null ? this.window.peek() : this.done!.peek();
+  }
+
+  /** The newest batch of lane `key` (the one a message just pushed went to), for the monitor. */
+  tailOf(key: K): LaneBatch<T, K, R> | null {
+    return this.lanes.get(key)?.tail ?? null;
+  }
+
+  /**
+   * Counts messages by place (for the monitor; O(messages held + lanes + running batches)) and visits
+   * each lane with its buffered and running message counts and its oldest buffered batch.
+   */
+  census(visit: (key: K, buffered: number, running: number, head: LaneBatch<T, K, R> | null) => void): {
+    held: number;
+    running: number;
+    waiting: number;
+  } {
+    let held = 0;
+    if (this.window !== null) {
+      for (const batch of this.window) if (batch.state === SETTLED) held++;
+    } else for (const batch of this.done!) held += batch.values.length - batch.emitted;
+    let running = 0;
+    const runningOf = new Map<Lane<T, K, R>, number>();
+    for (const batch of this.runningBatches) {
+      running += batch.values.length;
+      runningOf.set(batch.lane, batch.values.length);
+    }
+    let waiting = 0;
+    for (const lane of this.lanes.values()) {
+      let buffered = 0;
+      for (let b = lane.head; b !== null; b = b.following) buffered += b.values.length;
+      waiting += buffered;
+      visit(lane.key, buffered, runningOf.get(lane) ?? 0, lane.head);
+    }
+    return { held, running, waiting };
+  }
+
   /** Teardown: cancels every timer and running batch (each one even if another throws) and forgets everything. */
   dispose(teardown: Teardown): void {
     for (const lane of this.lanes.values()) {
