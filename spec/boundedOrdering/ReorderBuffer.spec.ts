@@ -273,6 +273,31 @@ describe('ReorderBuffer', () => {
       expect(buffer.size).toBe(0);
     });
 
+    it('an onGap hook that offers during the completion gap reports no false gap (numeric fast path)', () => {
+      let buffer!: ReorderBuffer<number, number>;
+      const out: number[] = [];
+      const gaps: Gap[] = [];
+      buffer = new ReorderBuffer<number, number>({
+        maxBounded: 1,
+        initialId: 0,
+        nextId: (id) => id + 1,
+        getId: (value) => value,
+        compare: (a, b) => a - b,
+        idType: 'number',
+        output: { next: (value) => out.push(value) },
+        onGap: (from, to, reason) => {
+          gaps.push([from, to, reason]);
+          if (reason === 'complete') buffer.offer(3); // while 2, now the expected id, waits to be released
+        },
+      });
+      buffer.offer(0);
+      buffer.offer(2);
+      buffer.flush();
+      expect(gaps).toEqual([[1, 2, 'complete']]);
+      expect(out).toEqual([0, 2, 3]);
+      expect(buffer.size).toBe(0);
+    });
+
     it('an emit that clears the buffer (unsubscribe) stops the release', () => {
       const out: number[] = [];
       const buffer: ReorderBuffer<number, number> = new ReorderBuffer<number, number>({
@@ -535,12 +560,21 @@ describe('ReorderBuffer', () => {
       input: { id: number; k: number }[],
       maxBounded: number,
       nextId: (id: number) => number,
-      opts: { initialId?: number; flushAt?: number; reenter?: boolean } = {},
+      opts: { initialId?: number; flushAt?: number; reenter?: boolean; plan?: (number | null)[] } = {},
     ) {
       const run = (general: boolean) => {
         const log: Log = [];
         let buffer!: ReorderBuffer<{ id: number; k: number }, number>;
         let reentered = false;
+        // `plan[n]`: the id offered from inside the n-th callback (an emission or a gap report), if any
+        let calls = 0;
+        const reenter = () => {
+          const n = calls++;
+          const id = opts.plan?.[n];
+          if (id === undefined || id === null) return;
+          log.push(['reenter', 1000 + n]);
+          buffer.offer({ id, k: 1000 + n });
+        };
         buffer = new ReorderBuffer<{ id: number; k: number }, number>({
           maxBounded,
           initialId: opts.initialId ?? 0,
@@ -548,9 +582,17 @@ describe('ReorderBuffer', () => {
           getId: (v) => v.id,
           compare: general ? (a, b) => a - b : (a, b) => (a < b ? -1 : a > b ? 1 : 0),
           idType: general ? undefined : 'number',
-          output: { next: (v) => log.push(['out', v.id, v.k]) },
+          output: {
+            next: (v) => {
+              log.push(['out', v.id, v.k]);
+              reenter();
+            },
+          },
           onGap: (from, to, reason) => {
             log.push(['gap', from, to, reason]);
+            // a gap never skips an id that is buffered at that moment
+            if (buffer.toArray().some((e) => e.id >= from && e.id < to)) log.push(['false gap', from, to]);
+            reenter();
             // re-enter once with a duplicate of the id emission resumes at
             if (opts.reenter && !reentered) {
               reentered = true;
@@ -646,6 +688,36 @@ describe('ReorderBuffer', () => {
         }),
         { numRuns: 300 },
       );
+    });
+
+    it('re-entrant offers from onGap and from the output: no false gap, order kept, nothing lost or duplicated', () => {
+      let slottedRuns = 0;
+      fc.assert(
+        fc.property(
+          inputArb,
+          fc.array(fc.option(fc.integer({ min: -3, max: 60 }), { nil: null, freq: 2 }), { maxLength: 80 }),
+          (arb, offsets) => {
+            const input = build(arb);
+            // re-entrant ids near where the stream is (relative to the input's ids), on and off the step grid
+            const plan = offsets.map((o, n) => (o === null ? null : (input[Math.min(n, input.length - 1)]?.id ?? 0) + o));
+            const { fast, general } = both(input, arb.maxBounded, (id) => id + arb.step, { plan });
+            expect(fast.log).toEqual(general.log);
+            expect(fast.log.filter((e) => e[0] === 'false gap' || e[0] === 'error')).toEqual([]);
+            // every offered element comes out exactly once
+            const outs = fast.log.filter((e) => e[0] === 'out').map((e) => e[2] as number);
+            const offered = [...input.map((v) => v.k), ...fast.log.filter((e) => e[0] === 'reenter').map((e) => e[1] as number)];
+            expect([...outs].sort((a, b) => a - b)).toEqual(offered.sort((a, b) => a - b));
+            expect(new Set(outs).size).toBe(outs.length);
+            // elements not reported late leave in strictly increasing id order
+            const lateKs = new Set(fast.log.filter((e) => e[0] === 'late').map((e) => e[1] as number));
+            const inOrder = fast.log.filter((e) => e[0] === 'out' && !lateKs.has(e[2] as number)).map((e) => e[1] as number);
+            for (let i = 1; i < inOrder.length; i++) expect(inOrder[i]).toBeGreaterThan(inOrder[i - 1]);
+            if (fast.slotted) slottedRuns++;
+          },
+        ),
+        { numRuns: 400 },
+      );
+      expect(slottedRuns).toBeGreaterThan(100);
     });
 
     it('slot mode: duplicates, overflow and flush behave as in the general path (examples)', () => {

@@ -594,6 +594,31 @@ describe('boundedOrdering', () => {
       expect(out).toEqual([1, 2, 3, 4, 5]);
     });
 
+    it('an onGap hook that feeds the source reports no false gap and keeps the order (numeric fast path)', () => {
+      const source = new Subject<number>();
+      const out: number[] = [];
+      const gaps: BoundedOrderingGap<number>[] = [];
+      source
+        .pipe(
+          boundedOrdering({
+            maxBounded: 1,
+            initialId: 0,
+            nextId: inc,
+            getId: self,
+            onGap: (gap) => {
+              gaps.push(gap);
+              if (gaps.length === 1) source.next(3); // re-enters while 2 waits to be released
+            },
+          }),
+        )
+        .subscribe((v) => out.push(v));
+      [0, 2, 4].forEach((v) => source.next(v));
+      source.complete();
+      // once the gap 1→2 is given up on, 2 is the expected id: 3 and 4 are merely early behind it
+      expect(gaps).toEqual([{ from: 1, to: 2, reason: 'overflow' }]);
+      expect(out).toEqual([0, 2, 3, 4]);
+    });
+
     it('unsubscribing from inside an emission stops the release', () => {
       const subject = new Subject<number>();
       const out: number[] = [];

@@ -462,12 +462,17 @@ export class ReorderBuffer<T, I> {
     this.sVals = [];
   }
 
-  /** {@link ReorderBuffer.skipGap} in slot mode (something is buffered). */
+  /**
+   * {@link ReorderBuffer.skipGap} in slot mode (something is buffered). The scan starts at the head itself:
+   * an `onGap` hook that re-enters finds the expected id's slot occupied (the element about to be released),
+   * and then there is no gap to give up on, only the run to release.
+   */
   private skipSlotGap(reason: GapReason): void {
     const vals = this.sVals;
     const mask = this.sMask;
-    let k = 1;
+    let k = 0;
     while (vals[(this.sHead + k) & mask] === EMPTY) k++;
+    if (k === 0) return this.releaseSlots();
     const from = this.expectedId as number;
     const smallest = from + k * this.step;
     this.expectedId = smallest as I;
