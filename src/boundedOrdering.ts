@@ -1,8 +1,9 @@
-import { asyncScheduler, Observable, Subscriber } from 'rxjs';
-import type { MonoTypeOperatorFunction, Observer, SchedulerLike, Subscription } from 'rxjs';
+import { asyncScheduler, Observable } from 'rxjs';
+import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { ReorderBuffer } from './internal/ReorderBuffer.js';
 import { readMonitor } from './internal/monitor/MonitorHub.js';
 import { OrderingProbe } from './internal/monitor/OrderingProbe.js';
+import { operate } from './internal/operate.js';
 import {
   checkDuration,
   checkFunction,
@@ -274,65 +275,34 @@ export function boundedOrdering<T, I>(
         arm(); // the next deadline; an early firing (its element already left) just re-arms
       };
 
-      const observer: Observer<T> = {
-        next: (value) => {
-          try {
-            probe?.before();
-            buffer.offer(value, scheduler.now());
-            probe?.after();
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          if (timer === null) arm();
-        },
-        error: fail,
+      // Without maxWait or a monitor, a source value goes straight to the buffer (the per-element path);
+      // otherwise through the probe's hooks, with the clock, and arming the timer.
+      const next =
+        timed || probe !== null
+          ? (value: T): void => {
+              probe?.before();
+              buffer.offer(value, scheduler.now());
+              probe?.after();
+              if (timer === null) arm();
+            }
+          : (value: T): void => buffer.offer(value);
+      // operate registers the teardown before subscribing (a downstream `take(n)` can stop a synchronous
+      // source mid-burst) and runs every step even when the source's own teardown throws.
+      const upstream = operate<T>(subscriber, {
+        next,
         complete: () => {
-          try {
-            buffer.flush();
-          } catch (error) {
-            fail(error);
-            return;
-          }
+          buffer.flush();
           subscriber.complete();
         },
-      };
-      // Without maxWait, elements go straight from the source into the buffer (no observer call between).
-      // A monitored subscription takes the observer's path too (the probe's hooks are there).
-      const upstream = timed || probe !== null ? new Subscriber<T>(observer) : new UntimedSubscriber<T, I>(observer, buffer, fail);
-      // Registered before subscribing, so a downstream `take(n)` can stop a synchronous source mid-burst.
-      subscriber.add(() => {
-        upstream.unsubscribe();
-        timer?.unsubscribe();
-        timer = null;
-        buffer.clear();
-        probe?.close();
+        finalize: (teardown) => {
+          teardown.unsubscribe(timer);
+          timer = null;
+          buffer.clear();
+          probe?.close();
+        },
       });
       source.subscribe(upstream);
     });
-}
-
-/**
- * The source's subscriber when there is no `maxWait`: its `next` offers the element to the buffer
- * directly; `error` and `complete` go to the observer, with `Subscriber`'s own stop-and-unsubscribe
- * handling.
- */
-class UntimedSubscriber<T, I> extends Subscriber<T> {
-  constructor(
-    observer: Observer<T>,
-    private readonly buffer: ReorderBuffer<T, I>,
-    private readonly fail: (error: unknown) => void,
-  ) {
-    super(observer);
-  }
-
-  protected override _next(value: T): void {
-    try {
-      this.buffer.offer(value);
-    } catch (error) {
-      this.fail(error);
-    }
-  }
 }
 
 function naturalCompare(a: unknown, b: unknown): number {

@@ -201,9 +201,7 @@ describe('batchByLane — a throwing finalizer does not stop the teardown', () =
 });
 
 describe('boundedOrdering — a throwing finalizer does not stop the teardown', () => {
-  // Fixed when boundedOrdering adopts internal/operate.ts (owned by the boundedOrdering work): today the
-  // source's throwing teardown skips the timer's cancellation. Turn `it.failing` into `it` then.
-  it.failing('a source whose teardown throws: the maxWait timer is still cancelled and the error reaches the caller', () => {
+  it('a source whose teardown throws: the maxWait timer is still cancelled and the error reaches the caller', () => {
     const scheduler = new TestScheduler(() => {});
     const source = new Observable<number>((subscriber) => {
       subscriber.next(1); // early (0 expected): buffered, the maxWait timer is armed
