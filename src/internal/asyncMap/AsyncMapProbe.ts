@@ -1,7 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Intake } from '../Intake.js';
 import type { MonitorHub, RunProbe, RunState } from '../monitor/MonitorHub.js';
-import { TopKeys } from '../monitor/MonitorHub.js';
+import { backlogOf } from '../monitor/backlog.js';
 import { Queue } from '../Queue.js';
 import type { PartitionTable } from './PartitionTable.js';
 
@@ -120,7 +120,6 @@ export class AsyncMapProbe<K, J extends ProbedJob<K>> {
     const now = this.probe.now();
     let held = 0;
     let oldestHeld = now;
-    let oldestWait = this.queuedAt.size > 0 ? this.queuedAt.peek()! : now;
     let live = 0;
     if (order !== null) {
       for (const job of order) {
@@ -132,16 +131,14 @@ export class AsyncMapProbe<K, J extends ProbedJob<K>> {
         if (settled !== undefined && settled < oldestHeld) oldestHeld = settled;
       }
     }
-    const top = new TopKeys(this.topKeys);
     let waiting = ready.size;
-    for (const job of ready) oldestWait = Math.min(oldestWait, this.times.get(job)?.admitted ?? now);
-    if (partitions !== null) {
-      partitions.forEach((key, runningOfKey, waitingOfKey, firstWaiting) => {
+    const outsideKeys = [this.queuedAt.peek(), ...Array.from(ready, (job) => this.times.get(job)?.admitted)];
+    const backlog = backlogOf(now, this.topKeys, outsideKeys, (offer) =>
+      partitions?.forEach((key, runningOfKey, waitingOfKey, firstWaiting) => {
         waiting += waitingOfKey;
-        top.offer(key, waitingOfKey, runningOfKey);
-        if (firstWaiting !== undefined) oldestWait = Math.min(oldestWait, this.times.get(firstWaiting)?.admitted ?? now);
-      });
-    }
+        offer(key, waitingOfKey, runningOfKey, firstWaiting === undefined ? undefined : this.times.get(firstWaiting)?.admitted);
+      }),
+    );
     // Every admitted element is held (done), running, waiting for its key, or ready to start.
     const inside = order !== null ? live : running!.size + waiting;
     return {
@@ -150,8 +147,8 @@ export class AsyncMapProbe<K, J extends ProbedJob<K>> {
       waiting,
       queued: intake.queued,
       bound,
-      topKeys: top.list,
-      oldestWaitMs: now - oldestWait,
+      topKeys: backlog.topKeys,
+      oldestWaitMs: backlog.oldestWaitMs,
       oldestHeldMs: now - oldestHeld,
     };
   }

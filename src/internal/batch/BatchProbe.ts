@@ -1,7 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Intake } from '../Intake.js';
 import type { MonitorHub, RunProbe, RunState } from '../monitor/MonitorHub.js';
-import { TopKeys } from '../monitor/MonitorHub.js';
+import { backlogOf } from '../monitor/backlog.js';
 import { Queue } from '../Queue.js';
 import type { LaneBatch, LaneTable } from './LaneTable.js';
 
@@ -91,13 +91,12 @@ export class BatchProbe<T, K, R> {
 
   private inspect(): RunState {
     const now = this.probe.now();
-    let oldestWait = this.queuedAt.size > 0 ? this.queuedAt.peek()! : now;
     let oldestHeld = now;
-    const top = new TopKeys(this.topKeys);
-    const counts = this.table.census((key, buffered, running, head) => {
-      top.offer(key, buffered, running);
-      const admitted = head === null ? undefined : this.times.get(head)?.admitted;
-      if (admitted !== undefined && admitted < oldestWait) oldestWait = admitted;
+    let counts!: ReturnType<LaneTable<T, K, R>['census']>;
+    const backlog = backlogOf(now, this.topKeys, [this.queuedAt.peek()], (offer) => {
+      counts = this.table.census((key, buffered, running, head) =>
+        offer(key, buffered, running, head === null ? undefined : this.times.get(head)?.admitted),
+      );
     });
     for (const times of this.times.values()) if (times.settled < oldestHeld) oldestHeld = times.settled;
     return {
@@ -106,8 +105,8 @@ export class BatchProbe<T, K, R> {
       waiting: counts.waiting,
       queued: this.intake.queued,
       bound: this.bound,
-      topKeys: top.list,
-      oldestWaitMs: now - oldestWait,
+      topKeys: backlog.topKeys,
+      oldestWaitMs: backlog.oldestWaitMs,
       oldestHeldMs: now - oldestHeld,
     };
   }

@@ -160,25 +160,3 @@ export function readMonitor(operator: string, monitor: unknown): MonitorHub | un
   }
   return monitor;
 }
-
-/**
- * The `k` largest entries by `waiting`, then `running` (O(n·k), k small), largest first.
- * @internal
- */
-export class TopKeys {
-  readonly list: { key: unknown; waiting: number; running: number }[] = [];
-  constructor(private readonly k: number) {}
-
-  offer(key: unknown, waiting: number, running: number): void {
-    const list = this.list;
-    if (this.k === 0) return;
-    if (list.length === this.k) {
-      const last = list[list.length - 1];
-      if (waiting < last.waiting || (waiting === last.waiting && running <= last.running)) return;
-      list.pop();
-    }
-    let at = list.length;
-    while (at > 0 && (list[at - 1].waiting < waiting || (list[at - 1].waiting === waiting && list[at - 1].running < running))) at--;
-    list.splice(at, 0, { key, waiting, running });
-  }
-}
