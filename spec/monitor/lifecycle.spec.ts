@@ -131,25 +131,44 @@ describe.each(operators)('%s with a monitor', (_name, make) => {
   });
 });
 
+/** Each kind of operator given a monitor not made by lanesMonitor, and the error it must throw. */
+const foreignMonitors: [string, () => unknown, TypeError | RegExp][] = [
+  [
+    'mapAsync, an object',
+    () => mapAsync({ parallelism: 1, project: identity, monitor: {} as never }),
+    new TypeError('mapAsync: monitor must be made by lanesMonitor(), got an object'),
+  ],
+  [
+    'batchByLane, a number',
+    () => batchByLane({ key: () => 0, size: 1, monitor: 1 as never }, () => []),
+    /batchByLane: monitor must be made by lanesMonitor\(\)/,
+  ],
+  [
+    'boundedOrdering, a string',
+    () => boundedOrdering({ maxBounded: 1, initialId: 0, nextId: (i: number) => i + 1, getId: (n: number) => n, monitor: 'x' as never }),
+    /boundedOrdering: monitor must be made by lanesMonitor\(\)/,
+  ],
+];
+
+/** Bad options of lanesMonitor, and the error each must throw. */
+const badMonitorOptions: [string, unknown, ErrorConstructor | RegExp][] = [
+  ['a negative topKeys', { topKeys: -1 }, RangeError],
+  ['a fractional topKeys', { topKeys: 1.5 }, /topKeys/],
+  ['an onEvent that is no function', { onEvent: 1 }, /onEvent/],
+  ['a misspelt name', { nmae: 'x' }, /unknown option "nmae"; did you mean "name"/],
+  ['a name that is no string', { name: 1 }, /name must be a string/],
+];
+
 describe('validation', () => {
-  it('rejects a monitor not made by lanesMonitor, naming the operator and the value', () => {
-    expect(() => mapAsync({ parallelism: 1, project: identity, monitor: {} as never })).toThrow(
-      new TypeError('mapAsync: monitor must be made by lanesMonitor(), got an object'),
-    );
-    expect(() => batchByLane({ key: () => 0, size: 1, monitor: 1 as never }, () => [])).toThrow(
-      /batchByLane: monitor must be made by lanesMonitor\(\)/,
-    );
-    expect(() =>
-      boundedOrdering({ maxBounded: 1, initialId: 0, nextId: (i: number) => i + 1, getId: (n: number) => n, monitor: 'x' as never }),
-    ).toThrow(/boundedOrdering: monitor must be made by lanesMonitor\(\)/);
+  it.each(foreignMonitors)('rejects a monitor not made by lanesMonitor, naming the operator and the value (%s)', (_, call, error) => {
+    expect(call).toThrow(error);
   });
 
-  it('checks the options of lanesMonitor', () => {
-    expect(() => lanesMonitor({ topKeys: -1 })).toThrow(RangeError);
-    expect(() => lanesMonitor({ topKeys: 1.5 })).toThrow(/topKeys/);
-    expect(() => lanesMonitor({ onEvent: 1 as never })).toThrow(/onEvent/);
-    expect(() => lanesMonitor({ nmae: 'x' } as never)).toThrow(/unknown option "nmae"; did you mean "name"/);
-    expect(() => lanesMonitor({ name: 1 as never })).toThrow(/name must be a string/);
+  it.each(badMonitorOptions)('lanesMonitor rejects %s', (_, options, error) => {
+    expect(() => lanesMonitor(options as never)).toThrow(error);
+  });
+
+  it('lanesMonitor accepts topKeys 0', () => {
     expect(lanesMonitor({ topKeys: 0 }).snapshot().runs).toEqual([]);
   });
 

@@ -140,59 +140,83 @@ describe.each(forms)('%s', (operator, known, call) => {
   });
 });
 
-describe('hints for names the pack spells differently', () => {
-  it('points Akka users from partitioner/perPartition to key/perKey', () => {
-    const options = { parallelism: 2, perKey: 1, key: (x: number) => x, project };
-    expect(() => mapAsyncPartitioned({ ...options, partitioner: (x: number) => x } as never)).toThrow(
-      /unknown option "partitioner".*The key function is called "key" \(Akka's partitioner\)/,
-    );
-    expect(() => mapAsyncPartitionedUnordered({ ...options, perPartition: 1 } as never)).toThrow(
-      /unknown option "perPartition".*The per-key bound is called "perKey" \(Akka's perPartition\)/,
-    );
-  });
-
-  it('explains that boundedOrdering takes no flow control', () => {
-    expect(() =>
-      boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, valve: 1 } as never),
-    ).toThrow(/unknown option "valve".*boundedOrdering never refuses input/);
-  });
-
-  it('explains that consumeJetStream makes its own valve', () => {
-    expect(() =>
+/** Option names a user of another library would guess, and the hint each one gets. */
+const hints: [string, () => unknown, RegExp][] = [
+  [
+    'points Akka users from partitioner to key',
+    () => mapAsyncPartitioned({ parallelism: 2, perKey: 1, key: (x: number) => x, project, partitioner: (x: number) => x } as never),
+    /unknown option "partitioner".*The key function is called "key" \(Akka's partitioner\)/,
+  ],
+  [
+    'points Akka users from perPartition to perKey',
+    () => mapAsyncPartitionedUnordered({ parallelism: 2, perKey: 1, key: (x: number) => x, project, perPartition: 1 } as never),
+    /unknown option "perPartition".*The per-key bound is called "perKey" \(Akka's perPartition\)/,
+  ],
+  [
+    'explains that boundedOrdering takes no flow control',
+    () => boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, valve: 1 } as never),
+    /unknown option "valve".*boundedOrdering never refuses input/,
+  ],
+  [
+    'explains that consumeJetStream makes its own valve',
+    () =>
       consumeJetStream(
         jetStreamConsumer as unknown as JetStreamPullConsumer,
         { parallelism: 4, handler: () => undefined, valve: 1 } as never,
       ),
-    ).toThrow(/unknown option "valve".*makes its valve internally/);
+    /unknown option "valve".*makes its valve internally/,
+  ],
+];
+
+describe('hints for names the pack spells differently', () => {
+  it.each(hints)('%s', (_, call, message) => {
+    expect(call).toThrow(message);
   });
 });
 
-describe('durations: maxWait takes Infinity (no limit) everywhere, never a negative number or NaN', () => {
+/** The operators with a maxWait, called with it (and a scheduler when given). */
+const withMaxWait: [string, (maxWait: number, scheduler?: SchedulerLike) => unknown][] = [
+  [
+    'batchByLane',
+    (maxWait, scheduler) => batchByLane({ key: (x: number) => x, size: 2, maxWait, ...(scheduler && { scheduler }) }, handler),
+  ],
+  [
+    'boundedOrdering',
+    (maxWait, scheduler) =>
+      boundedOrdering({
+        maxBounded: 4,
+        initialId: 0,
+        nextId: (n: number) => n + 1,
+        getId: (n: number) => n,
+        maxWait,
+        ...(scheduler && { scheduler }),
+      }),
+  ],
+];
+
+describe.each(withMaxWait)('durations: %s takes maxWait Infinity (no limit), never a negative number or NaN', (operator, call) => {
   const scheduler: SchedulerLike = { now: () => 0, schedule: () => ({ unsubscribe() {}, closed: false }) } as never;
-  it.each([0, 5, Infinity])('batchByLane and boundedOrdering accept maxWait %p', (maxWait) => {
-    expect(() => batchByLane({ key: (x: number) => x, size: 2, maxWait, scheduler }, handler)).not.toThrow();
-    expect(() =>
-      boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, maxWait, scheduler }),
-    ).not.toThrow();
+
+  it.each([0, 5, Infinity])('accepts maxWait %p', (maxWait) => {
+    expect(() => call(maxWait, scheduler)).not.toThrow();
   });
 
-  it.each([-1, NaN])('both reject maxWait %p with the same message', (maxWait) => {
-    const message = `must be a number of milliseconds ≥ 0, or Infinity, got ${maxWait}`;
-    expect(() => batchByLane({ key: (x: number) => x, size: 2, maxWait }, handler)).toThrow(`batchByLane: maxWait ${message}`);
-    expect(() => boundedOrdering({ maxBounded: 4, initialId: 0, nextId: (n: number) => n + 1, getId: (n: number) => n, maxWait })).toThrow(
-      `boundedOrdering: maxWait ${message}`,
-    );
+  it.each([-1, NaN])('rejects maxWait %p with the message every operator uses', (maxWait) => {
+    expect(() => call(maxWait)).toThrow(`${operator}: maxWait must be a number of milliseconds ≥ 0, or Infinity, got ${maxWait}`);
   });
+});
 
-  it('a scheduler without now is rejected with one message everywhere', () => {
-    const bad = { schedule: () => undefined };
-    const message = 'scheduler must be a SchedulerLike (with now and schedule), got an object';
-    expect(() => batchByLane({ key: (x: number) => x, size: 2, scheduler: bad as never }, handler)).toThrow(`batchByLane: ${message}`);
-    expect(() =>
-      consumeKafka(kafkaConsumer as unknown as KafkaConsumerLike, { parallelism: 4, handler: () => undefined, scheduler: bad as never }),
-    ).toThrow(`consumeKafka: ${message}`);
-    expect(() => fromJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { window: 4, scheduler: bad as never })).toThrow(
-      `fromJetStream: ${message}`,
-    );
-  });
+/** The options forms with a scheduler, called with one. */
+const withScheduler: [string, (scheduler: SchedulerLike) => unknown][] = [
+  ['batchByLane', (scheduler) => batchByLane({ key: (x: number) => x, size: 2, scheduler }, handler)],
+  [
+    'consumeKafka',
+    (scheduler) => consumeKafka(kafkaConsumer as unknown as KafkaConsumerLike, { parallelism: 4, handler: () => undefined, scheduler }),
+  ],
+  ['fromJetStream', (scheduler) => fromJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { window: 4, scheduler })],
+];
+
+it.each(withScheduler)('%s rejects a scheduler without now with the message every operator uses', (operator, call) => {
+  const bad = { schedule: () => undefined };
+  expect(() => call(bad as never)).toThrow(`${operator}: scheduler must be a SchedulerLike (with now and schedule), got an object`);
 });
