@@ -27,6 +27,28 @@ function locallyShuffled(n: number): number[] {
   return ids;
 }
 
+/**
+ * 0..n-1, each position in turn swapped with one up to 16 places ahead (a seeded PRNG, mulberry32): an
+ * element can be carried forward again and again, so a few arrive far beyond a window of 64.
+ */
+function swapShuffled(n: number): number[] {
+  let seed = 42;
+  const rnd = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const ids = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = Math.min(n - 1, i + Math.floor(rnd() * 17));
+    const t = ids[i];
+    ids[i] = ids[j];
+    ids[j] = t;
+  }
+  return ids;
+}
+
 export const CASES: Record<string, (n: number) => Promise<unknown>> = {
   'mapAsyncPartitioned(10, 1), Promise inners': (n) =>
     drain(
@@ -88,6 +110,18 @@ export const CASES: Record<string, (n: number) => Promise<unknown>> = {
       ),
     ),
   'map(x => x), local shuffle': (n) => drain(from(locallyShuffled(n)).pipe(map((x: number) => x))),
+  'boundedOrdering, window 64, swap shuffle': (n) =>
+    drain(
+      from(swapShuffled(n)).pipe(
+        boundedOrdering(
+          64,
+          0,
+          (id: number) => id + 1,
+          (x: number) => x,
+        ),
+      ),
+    ),
+  'map(x => x), swap shuffle': (n) => drain(from(swapShuffled(n)).pipe(map((x: number) => x))),
 };
 
 /** [ours, baseline, target ratio (baseline instructions ÷ ours, like a throughput ratio) or null]. */
@@ -98,4 +132,5 @@ export const PAIRS: [string, string, number | null][] = [
   ['mapAsync(10), of() inners', 'mergeMap(of, 10)', 0.9],
   ['batchByLane size 100', 'groupBy+bufferCount+concatMap', 2.5],
   ['boundedOrdering, window 64, local shuffle', 'map(x => x), local shuffle', 0.4],
+  ['boundedOrdering, window 64, swap shuffle', 'map(x => x), swap shuffle', 0.4],
 ];

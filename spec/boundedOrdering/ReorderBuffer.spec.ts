@@ -602,10 +602,16 @@ describe('ReorderBuffer', () => {
           onLate: (v, id, expected) => log.push(['late', v.k, id, expected]),
         });
         let slotted = false;
+        let left = false;
+        let recovered = false;
         try {
           input.forEach((v, i) => {
             buffer.offer(v);
-            if ((buffer as unknown as { slotState: number }).slotState === 3) slotted = true;
+            const state = (buffer as unknown as { slotState: number }).slotState;
+            if (state === 3) {
+              recovered ||= left;
+              slotted = true;
+            } else if (slotted) left = true;
             log.push(['size', buffer.size, buffer.expected]);
             if (i === opts.flushAt) log.push(['buffered', ...buffer.toArray().map((e) => e.k)]);
           });
@@ -613,7 +619,7 @@ describe('ReorderBuffer', () => {
         } catch (error) {
           log.push(['error', String(error)]);
         }
-        return { log, slotted };
+        return { log, slotted, left, recovered };
       };
       return { fast: run(false), general: run(true) };
     }
@@ -718,6 +724,95 @@ describe('ReorderBuffer', () => {
         { numRuns: 400 },
       );
       expect(slottedRuns).toBeGreaterThan(100);
+    });
+
+    /** 0..n-1 (times `step`), each position in turn swapped with one up to `reach` places ahead. */
+    function swapShuffled(swaps: number[], reach: number, step: number): number[] {
+      const ids = swaps.map((_, i) => i * step);
+      swaps.forEach((r, i) => {
+        const j = Math.min(ids.length - 1, i + (r % (reach + 1)));
+        [ids[i], ids[j]] = [ids[j], ids[i]];
+      });
+      return ids;
+    }
+
+    it('starts while the general structure never empties (a swap shuffle), with the same results', () => {
+      // the step is learnt when 0 arrives, with ids up to ~16 already buffered: they migrate to the slots
+      const swaps = Array.from({ length: 2000 }, (_, i) => (i * 7919 + 13) % 17);
+      const input = swapShuffled(swaps, 16, 1).map((id, k) => ({ id, k }));
+      const { fast, general } = both(input, 64, (id) => id + 1);
+      expect(fast.slotted).toBe(true);
+      expect(fast.log).toEqual(general.log);
+    });
+
+    it('keeps the slots while an id beyond the ring waits, and returns to them after an off-step id or a duplicate', () => {
+      const pairs = Array.from({ length: 300 }, (_, i) => 4 + (i ^ 1)); // 5 4 7 6 …: the buffer holds one at a time
+      for (const [ids, stays] of [
+        [[0, 2, 1, 3, 10_000, ...pairs], true], // 10,000 is far beyond the ring of 64: it waits outside it
+        [[0, 2, 1, 3, 7.5, ...pairs], false], // off the step grid: the general structure holds it until it leaves
+        [[0, 2, 2, 1, 3, ...pairs], false], // a duplicate of a buffered id
+      ] as const) {
+        const { fast, general } = both(
+          ids.map((id, k) => ({ id, k })),
+          8,
+          (id) => id + 1,
+        );
+        expect(fast.log).toEqual(general.log);
+        expect(fast.left).toBe(!stays);
+        if (!stays) expect(fast.recovered).toBe(true);
+      }
+    });
+
+    it('a nextId that breaks the step turns the fast path off for good', () => {
+      const buffer = new ReorderBuffer<number, number>({
+        maxBounded: 8,
+        initialId: 0,
+        nextId: (id) => (id === 3 ? 5 : id + 1),
+        getId: (v) => v,
+        compare: (a, b) => a - b,
+        idType: 'number',
+        output: { next: () => {} },
+      });
+      const state = () => (buffer as unknown as { slotState: number }).slotState;
+      [0, 2, 1].forEach((v) => buffer.offer(v));
+      expect(state()).toBe(3);
+      [3, 6, 5, ...Array.from({ length: 200 }, (_, i) => 8 + (i ^ 1))].forEach((v) => buffer.offer(v));
+      expect(state()).toBe(0);
+    });
+
+    it('swap shuffles with far-displaced ids, duplicates and overflow: identical to the general path, and the fast path recovers', () => {
+      let recoveredRuns = 0;
+      let leftRuns = 0;
+      fc.assert(
+        fc.property(
+          fc.array(fc.nat(1000), { minLength: 200, maxLength: 1000 }),
+          fc.integer({ min: 1, max: 48 }),
+          fc.constantFrom(1, 3),
+          fc.array(
+            fc.tuple(fc.nat(399), fc.oneof(fc.integer({ min: -200, max: 2000 }), fc.integer({ min: 1, max: 30 })), fc.constantFrom(0, 0.5)),
+            { maxLength: 6 },
+          ),
+          fc.tuple(fc.nat(99), fc.integer({ min: 1, max: 20 })),
+          (swaps, maxBounded, step, odd, [offAt, offBy]) => {
+            const ids = swapShuffled(swaps, 16, step);
+            // in the first third, early and off the step grid: the buffer leaves the slots, then returns
+            ids[Math.floor((offAt / 300) * ids.length)] += offBy + 0.5;
+            // far ahead, far back, duplicates, off the step grid
+            for (const [at, shift, half] of odd) if (at < ids.length) ids[at] += shift + half;
+            const { fast, general } = both(
+              ids.map((id, k) => ({ id, k })),
+              maxBounded,
+              (id) => id + step,
+            );
+            expect(fast.log).toEqual(general.log);
+            if (fast.recovered) recoveredRuns++;
+            if (fast.left) leftRuns++;
+          },
+        ),
+        { numRuns: 300 },
+      );
+      expect(leftRuns).toBeGreaterThan(100); // the off-step id made the buffer leave the slots…
+      expect(recoveredRuns).toBeGreaterThan(80); // …and it returned to them in most of those runs
     });
 
     it('slot mode: duplicates, overflow and flush behave as in the general path (examples)', () => {

@@ -37,16 +37,31 @@ const RUN_REACH = 16;
 const EMPTY: never = Object.freeze({ empty: true }) as never;
 
 // States of the arithmetic fast path (see the class comment).
-/** Not available (a custom order, non-number ids, maxWait) or given up for good. */
+/** Not available (a custom order, non-number ids, maxWait) or given up for good (`nextId` broke the step). */
 const SLOTS_OFF = 0;
 /** Available, waiting for the first `nextId` call to learn the step. */
 const SLOTS_LEARNING = 1;
-/** Step known and verified so far; the general structure still holds elements, so the slots are unused. */
+/**
+ * Step known and verified so far, slots unused: the general structure holds the buffered elements (they
+ * were there when the step was learnt, or an id did not fit a slot). Its elements move to the slots when it
+ * empties, or on a migration attempt that finds them all on the step grid within the ring.
+ */
 const SLOTS_READY = 2;
-/** Buffered elements live in the slots; the general structure is empty. */
+/**
+ * Buffered elements live in the slots, except ids beyond the ring: those wait in the general structure,
+ * every one of them after every slot's id, and move to their slots as the ring reaches them.
+ */
 const SLOTS_ACTIVE = 3;
 /** Most slots of the ring (memory bound). */
 const MAX_SLOTS = 1 << 16;
+/** Early elements buffered in the general structure (while ready) before the first migration attempt. */
+const MIGRATE_FIRST = 16;
+/**
+ * A stay in slot mode that passed at least this many ids per element it moves out when it ends (plus
+ * {@link MIGRATE_FIRST}) paid for its moves: the next migration attempt comes soon. A shorter one doubles
+ * the backoff, so input that keeps leaving the slots settles in the general structure.
+ */
+const LONG_STAY_PER_ELEMENT = 4;
 
 /**
  * The reorder state machine behind `boundedOrdering`: the expected id plus the elements that arrived
@@ -70,14 +85,17 @@ const MAX_SLOTS = 1 << 16;
  * Cost: O(1) per in-order element (two comparisons and `nextId`), O(log size) at most per buffered one.
  *
  * Arithmetic fast path: under the natural order of numbers without `maxWait`, once `nextId` has shown a
- * constant integer step (learnt from its first call, `step = nextId(id) - id`) and while the general
- * structure is empty, early elements go to a ring of slots indexed by `(id - expected) / step`: O(1) to
- * insert, O(1) per element of a released run. Every advance still calls `nextId` and verifies that it
- * returned `expected + step`. The first id that does not fit (not a multiple of the step ahead of the
- * expected id, not an integer, beyond the ring, or a duplicate of a buffered id), the first `nextId` that
- * breaks the step, or ids leaving the safe-integer range move the buffered elements to the general
- * structure (in id order) and turn the fast path off for good. Observable behaviour is the same either
- * way: in slot mode no buffered id can fall below the expected one, and there are no equal buffered ids.
+ * constant integer step (learnt from its first call, `step = nextId(id) - id`), early elements go to a
+ * ring of slots indexed by `(id - expected) / step`: O(1) to insert, O(1) per element of a released run.
+ * Every advance still calls `nextId` and verifies that it returned `expected + step`. An id beyond the
+ * ring waits in the general structure, after every slot's id, and moves to its slot when the ring reaches
+ * it. An id that does not fit (within the ring but off the step grid, or a duplicate of a buffered id)
+ * moves the buffered elements to the general structure (in id order) and makes the fast path *ready*
+ * again, not off: the elements return to the slots when the general structure empties, or on a
+ * migration attempt (with a backoff) that finds them on the grid. Only a `nextId` that breaks the step,
+ * or ids nearing the end of the safe-integer range, turn the fast path off for good. Observable behaviour
+ * is the same either way: in slot mode no buffered id can fall below the expected one, and there are no
+ * equal ids among the slots.
  *
  * Re-entrancy: state is updated before each emission, and every loop re-reads the state after one,
  * so `output.next` may call {@link ReorderBuffer.offer} or {@link ReorderBuffer.clear} (downstream feeding the
@@ -139,6 +157,25 @@ export class ReorderBuffer<T, I> {
   private sHead = 0;
   private sMask = 0;
   private sSize = 0;
+  /**
+   * While ready: early elements to buffer in the general structure before the next migration attempt, and
+   * the current backoff (doubled by each failed attempt or short stay in slot mode, up to `migrateCap`, so
+   * that the O(size) attempts stay amortised O(1) per element on input that never fits).
+   */
+  private migrateIn = MIGRATE_FIRST;
+  private migrateWait = MIGRATE_FIRST;
+  private migrateCap = MIGRATE_FIRST;
+  /**
+   * The expected id when slot mode last began (to measure the stay when it ends). A typed array, so the
+   * object's shape does not change with the id's size (see `slotSpan`).
+   */
+  private readonly slotsSince = new Float64Array(1);
+  /**
+   * Slot mode: the expected id may advance by one step without a check while it stays below this: the
+   * safe-integer bound, and the point where the smallest id of the general structure (beyond the ring)
+   * comes within it. A typed array, for the same reason as `slotsSince`.
+   */
+  private readonly slotLimit = new Float64Array(1);
 
   constructor(config: ReorderBufferConfig<T, I>) {
     this.maxBounded = config.maxBounded;
@@ -202,7 +239,7 @@ export class ReorderBuffer<T, I> {
         const at = (this.sHead + k) & this.sMask;
         if (this.sVals[at] === EMPTY) {
           this.sVals[at] = value;
-          if (++this.sSize > this.maxBounded) this.skipGap('overflow');
+          if (++this.sSize + this.hSize + this.rSize > this.maxBounded) this.skipGap('overflow');
           return;
         }
       }
@@ -292,19 +329,20 @@ export class ReorderBuffer<T, I> {
     if (this.slotState >= SLOTS_READY) {
       if (this.slotState === SLOTS_ACTIVE || (this.hSize + this.rSize === 0 && this.activateSlots())) {
         if (this.slotInsert(id as number, value)) {
-          if (this.sSize > this.maxBounded) this.skipGap('overflow');
+          if (this.hSize + this.rSize + this.sSize > this.maxBounded) this.skipGap('overflow');
           return;
         }
       }
     }
     this.insert(id, value, now);
-    if (this.hSize + this.rSize > this.maxBounded) this.skipGap('overflow');
+    if (this.slotState === SLOTS_READY && --this.migrateIn <= 0) this.migrate();
+    if (this.hSize + this.rSize + this.sSize > this.maxBounded) this.skipGap('overflow');
   }
 
   /** Gives up on the ids below the smallest buffered one, then releases the run that starts there. */
   private skipGap(reason: GapReason): void {
     if (this.slotState === SLOTS_ACTIVE) return this.skipSlotGap(reason);
-    const smallest = this.rSize !== 0 && (this.hSize === 0 || this.runFirst()) ? this.rIds[this.rHead] : this.hIds[0];
+    const smallest = this.smallestGeneral();
     const from = this.expectedId;
     if (this.natural ? lt(from, smallest) : this.compare(smallest, from) > 0) {
       this.expectedId = smallest;
@@ -319,9 +357,10 @@ export class ReorderBuffer<T, I> {
    * `nextId` stepped over) and leaves as late.
    */
   private releaseRun(): void {
-    if (this.slotState === SLOTS_ACTIVE) return this.releaseSlots();
     const epoch = this.epoch;
     for (;;) {
+      // (re-read on every turn: an offer made during an emission may have moved everything to the slots)
+      if (this.slotState === SLOTS_ACTIVE) return this.releaseSlots();
       let fromRun: boolean;
       if (this.hSize === 0) {
         if (this.rSize === 0) return;
@@ -347,6 +386,11 @@ export class ReorderBuffer<T, I> {
     }
   }
 
+  /** The smallest id in the general structure (not empty). */
+  private smallestGeneral(): I {
+    return this.rSize !== 0 && (this.hSize === 0 || this.runFirst()) ? this.rIds[this.rHead] : this.hIds[0];
+  }
+
   /** Removes the run's head (the run is not empty) and returns its value. */
   private shiftRun(): T {
     const head = this.rHead;
@@ -367,7 +411,7 @@ export class ReorderBuffer<T, I> {
     if (
       this.slotState === SLOTS_ACTIVE &&
       (next as number) === (id as number) + this.step &&
-      (next as number) <= Number.MAX_SAFE_INTEGER - this.slotSpan &&
+      (next as number) < this.slotLimit[0] &&
       this.sVals[this.sHead] === EMPTY
     ) {
       this.expectedId = next;
@@ -402,30 +446,185 @@ export class ReorderBuffer<T, I> {
           this.slotSpan = slots * step;
           this.sMask = slots - 1;
           this.slotState = SLOTS_READY;
+          this.migrateCap = Math.max(1024, 4 * this.maxBounded);
           if (this.hSize + this.rSize === 0) this.activateSlots(next);
           return;
         }
       }
       this.slotState = SLOTS_OFF;
-    } else if (this.slotState === SLOTS_ACTIVE) this.leaveSlots(id);
-    else if (next !== id + this.step || !(next <= Number.MAX_SAFE_INTEGER - this.slotSpan)) this.slotState = SLOTS_OFF;
+    } else if (next !== id + this.step || !(next <= Number.MAX_SAFE_INTEGER - this.slotSpan)) {
+      if (this.slotState === SLOTS_ACTIVE) this.leaveSlots(id);
+      this.slotsOff();
+    } else if (this.slotState === SLOTS_ACTIVE) {
+      if (this.sVals[this.sHead] !== EMPTY)
+        this.leaveSlots(id); // the head slot was taken (a re-entrant duplicate)
+      else {
+        // the ring reaches the general structure's smallest id: advance, then move what it covers to the slots
+        this.sHead = (this.sHead + 1) & this.sMask;
+        this.expectedId = next as I;
+        this.pullFar();
+      }
+    }
+  }
+
+  /** Turns the fast path off for good (the step broke, or the ids approach the unsafe range). */
+  private slotsOff(): void {
+    this.slotState = SLOTS_OFF;
+    this.sVals = [];
   }
 
   /** Switches to slot mode (the general structure is empty), if the expected id allows it. */
   private activateSlots(expected = this.expectedId as number): boolean {
     if (!Number.isSafeInteger(expected) || !(expected <= Number.MAX_SAFE_INTEGER - this.slotSpan)) {
-      this.slotState = SLOTS_OFF;
+      this.slotsOff();
       return false;
     }
     if (this.sVals.length === 0) this.sVals = packed<T>(this.sMask + 1, EMPTY);
     this.sHead = 0;
     this.slotState = SLOTS_ACTIVE;
+    this.slotsSince[0] = expected;
+    this.slotLimit[0] = Number.MAX_SAFE_INTEGER - this.slotSpan + 1;
     return true;
   }
 
-  /** Puts an early element (id above the expected one) in its slot; else leaves slot mode and returns false. */
+  /** Slot mode: sets {@link ReorderBuffer.slotLimit} from the general structure's smallest id. */
+  private setSlotLimit(): void {
+    let limit = Number.MAX_SAFE_INTEGER - this.slotSpan + 1;
+    if (this.hSize + this.rSize !== 0) {
+      const far = (this.smallestGeneral() as number) - this.sMask * this.step;
+      if (far < limit) limit = far;
+    }
+    this.slotLimit[0] = limit;
+  }
+
+  /**
+   * Slot mode, after the expected id moved: moves the general structure's elements the ring now covers to
+   * their slots, in id order. One that does not fit (off the step grid, or a duplicate of a slot's id) makes
+   * the buffer leave slot mode instead.
+   */
+  private pullFar(): void {
+    const expected = this.expectedId as number;
+    const step = this.step;
+    const mask = this.sMask;
+    while (this.hSize + this.rSize !== 0) {
+      const fromRun = this.rSize !== 0 && (this.hSize === 0 || this.runFirst());
+      const id = (fromRun ? this.rIds[this.rHead] : this.hIds[0]) as number;
+      if (id - expected > mask * step) break; // still beyond the ring (and so is the rest)
+      const k = (id - expected) / step;
+      const at = (this.sHead + k) & mask;
+      if ((k | 0) !== k || k < 1 || this.sVals[at] !== EMPTY) return this.leaveSlots(expected);
+      this.sVals[at] = fromRun ? this.shiftRun() : this.popHeap();
+      this.sSize++;
+    }
+    this.setSlotLimit();
+  }
+
+  /**
+   * While ready: moves the general structure's elements that the ring covers to the slots, if every one
+   * of them sits on the step grid (1 to `sMask` steps ahead of the expected id) with no two on one id (equal
+   * ids keep arrival order only in the general structure); those beyond the ring stay. Otherwise backs
+   * off. O(size) per attempt.
+   */
+  private migrate(): void {
+    const expected = this.expectedId as number;
+    const step = this.step;
+    const mask = this.sMask;
+    const far = mask * step;
+    let fits = Number.isSafeInteger(expected) && expected <= Number.MAX_SAFE_INTEGER - this.slotSpan;
+    let near = 0;
+    for (let i = 0; fits && i < this.hSize + this.rSize; i++) {
+      const id = this.generalId(i) as number;
+      if (id - expected > far) continue; // beyond the ring: stays where it is
+      fits = onGrid(id, expected, step, mask);
+      near++;
+    }
+    if (fits) {
+      if (this.sVals.length === 0) this.sVals = packed<T>(mask + 1, EMPTY);
+      fits = this.placeAll(expected);
+    }
+    if (!fits) {
+      this.migrateWait = Math.min(2 * this.migrateWait, this.migrateCap);
+      this.migrateIn = this.migrateWait;
+      return;
+    }
+    if (near !== 0) this.keepFar(expected); // (with none near, the general structure stays as it is)
+    this.sSize = near;
+    this.sHead = 0;
+    this.slotState = SLOTS_ACTIVE;
+    this.slotsSince[0] = expected;
+    this.setSlotLimit();
+  }
+
+  /**
+   * {@link ReorderBuffer.migrate}, once the near elements are in their slots: rebuilds the general structure
+   * with only its ids beyond the ring (with their arrival numbers, so equal ids keep their order).
+   */
+  private keepFar(expected: number): void {
+    const far = this.sMask * this.step;
+    const n = this.hSize + this.rSize;
+    const keptIds: I[] = [];
+    const keptVals: T[] = [];
+    const keptSeqs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = this.generalId(i);
+      if ((id as number) - expected > far) {
+        keptIds.push(id);
+        keptVals.push(this.generalValue(i));
+        keptSeqs.push(i < this.hSize ? this.hSeqs[i] : this.rSeqs[(this.rHead + i - this.hSize) & this.rMask]);
+      }
+    }
+    for (let i = 0; i < this.hSize; i++) this.hVals[i] = undefined as T; // let them be collected
+    for (let i = 0; i < this.rSize; i++) this.rVals[(this.rHead + i) & this.rMask] = undefined as T;
+    this.hSize = 0;
+    this.rSize = 0;
+    this.rHead = 0;
+    for (let i = 0; i < keptIds.length; i++) {
+      if (!this.insertInRun(keptIds[i], keptVals[i], keptSeqs[i])) this.pushHeap(keptIds[i], keptVals[i], keptSeqs[i]);
+    }
+  }
+
+  /** The id of the general structure's `i`-th element (heap first, then run; in no particular order). */
+  private generalId(i: number): I {
+    return i < this.hSize ? this.hIds[i] : this.rIds[(this.rHead + i - this.hSize) & this.rMask];
+  }
+
+  private generalValue(i: number): T {
+    return i < this.hSize ? this.hVals[i] : this.rVals[(this.rHead + i - this.hSize) & this.rMask];
+  }
+
+  /**
+   * {@link ReorderBuffer.migrate}'s second pass (every id fits the ring): puts each element in its slot, or,
+   * at the first slot already taken (a duplicate id), empties the slots again and returns false.
+   */
+  private placeAll(expected: number): boolean {
+    const vals = this.sVals;
+    const step = this.step;
+    const far = this.sMask * step;
+    const n = this.hSize + this.rSize;
+    for (let i = 0; i < n; i++) {
+      const id = this.generalId(i) as number;
+      if (id - expected > far) continue;
+      const at = (id - expected) / step;
+      if (vals[at] !== EMPTY) {
+        for (let j = 0; j < i; j++) {
+          const placed = this.generalId(j) as number;
+          if (placed - expected <= far) vals[(placed - expected) / step] = EMPTY;
+        }
+        return false;
+      }
+      vals[at] = this.generalValue(i);
+    }
+    return true;
+  }
+
+  /**
+   * Puts an early element (id above the expected one) in its slot, or, beyond the ring, in the general
+   * structure (after every slot's id); else (off the step grid, or a duplicate) leaves slot mode and
+   * returns false.
+   */
   private slotInsert(id: number, value: T): boolean {
-    const k = (id - (this.expectedId as number)) / this.step;
+    const expected = this.expectedId as number;
+    const k = (id - expected) / this.step;
     if ((k | 0) === k && k >= 1 && k <= this.sMask) {
       const at = (this.sHead + k) & this.sMask;
       if (this.sVals[at] === EMPTY) {
@@ -433,17 +632,28 @@ export class ReorderBuffer<T, I> {
         this.sSize++;
         return true;
       }
+    } else if (id - expected > this.sMask * this.step) {
+      const seq = this.seq++;
+      if (!this.insertInRun(id as I, value, seq)) this.pushHeap(id as I, value, seq);
+      const limit = id - this.sMask * this.step;
+      if (limit < this.slotLimit[0]) this.slotLimit[0] = limit;
+      return true;
     }
-    this.leaveSlots(this.expectedId as number);
+    this.leaveSlots(expected);
     return false;
   }
 
   /**
    * Moves the buffered elements from the slots to the general structure (slot `sHead` standing for
-   * `base`), in id order, and turns the fast path off for good.
+   * `base`), in id order, and makes the fast path ready again: a later migration may return to the slots,
+   * soon if this stay in slot mode was long, after a longer backoff if it was short.
    */
   private leaveSlots(base: number): void {
-    this.slotState = SLOTS_OFF;
+    this.slotState = SLOTS_READY;
+    const passed = (base - this.slotsSince[0]) / this.step;
+    this.migrateWait =
+      passed >= LONG_STAY_PER_ELEMENT * this.sSize + MIGRATE_FIRST ? MIGRATE_FIRST : Math.min(2 * this.migrateWait, this.migrateCap);
+    this.migrateIn = this.migrateWait;
     const vals = this.sVals;
     const mask = this.sMask;
     const step = this.step;
@@ -459,7 +669,6 @@ export class ReorderBuffer<T, I> {
       const seq = this.seq++;
       if (!this.insertInRun(id, value, seq)) this.pushHeap(id, value, seq);
     }
-    this.sVals = [];
   }
 
   /**
@@ -468,6 +677,11 @@ export class ReorderBuffer<T, I> {
    * and then there is no gap to give up on, only the run to release.
    */
   private skipSlotGap(reason: GapReason): void {
+    if (this.sSize === 0) {
+      // only ids beyond the ring are buffered: the general structure gives up on the gap before them
+      this.leaveSlots(this.expectedId as number);
+      return this.skipGap(reason);
+    }
     const vals = this.sVals;
     const mask = this.sMask;
     let k = 0;
@@ -477,7 +691,10 @@ export class ReorderBuffer<T, I> {
     const smallest = from + k * this.step;
     this.expectedId = smallest as I;
     this.sHead = (this.sHead + k) & mask;
-    if (smallest > Number.MAX_SAFE_INTEGER - this.slotSpan) this.leaveSlots(smallest);
+    if (smallest > Number.MAX_SAFE_INTEGER - this.slotSpan) {
+      this.leaveSlots(smallest);
+      this.slotsOff();
+    } else if (this.hSize + this.rSize !== 0) this.pullFar();
     this.onGap?.(from as I, smallest as I, reason);
     this.releaseRun();
   }
@@ -672,6 +889,12 @@ export class ReorderBuffer<T, I> {
       times.push(keptTimes[i]);
     }
   }
+}
+
+/** Whether `id` sits on the step grid, 1 to `mask` steps after `expected`. */
+function onGrid(id: number, expected: number, step: number, mask: number): boolean {
+  const k = (id - expected) / step;
+  return (k | 0) === k && k >= 1 && k <= mask;
 }
 
 /** The natural order's `<` (numbers, bigints or strings of one type, checked by the caller). */
