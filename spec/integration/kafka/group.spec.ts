@@ -178,15 +178,19 @@ describe.each([
     const env = { TOPIC: topic, GROUP: group, CLIENT: client, RECORD_FINISHED: recordFinished ? '1' : '0', HANDLER_MS: '3' };
     for (let i = 1; i <= 3; i++) workers.push(new Worker(i, env, directory));
     await until(() => workers.every((w) => w.consuming()), 'three members consuming', 60_000);
-    await bed.produce(
+    // Watched while it is produced: on a loaded machine producing takes long enough for the members to
+    // finish nearly everything produced, and a kill after the burst would find no work in flight.
+    const producing = bed.produce(
       topic,
       Array.from({ length: MESSAGES }, (_, i) => ({ key: `key-${i % KEYS}`, value: `v${i}` })),
     );
+    producing.catch(() => undefined); // awaited below; a failure is reported there
     const finished = () => new Set(workers.flatMap((w) => w.events.filter((e) => e.e === 'done').map((e) => `${e.p}@${e.o}`))).size;
     await until(() => finished() >= MESSAGES * 0.2, '20% finished', 60_000);
     workers[0].kill('SIGKILL');
     expect(await workers[0].exited).toBeNull(); // killed by the signal
     await until(() => finished() >= MESSAGES * 0.45, '45% finished', 90_000);
+    await producing;
     workers.push(new Worker(4, env, directory));
     await until(() => finished() === MESSAGES, 'every message finished', 120_000).catch(async (error: unknown) => {
       throw new Error(`${String(error)}\n${await stalled(workers, await bed.endOffsets(topic), await bed.committed(group, topic))}`);
