@@ -11,6 +11,8 @@
  *   counted and reported, without recordFinished and with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '../../support/kafkaContract';
 import { kafkajsBed, type KafkaTestBed } from '../../support/kafkaTestBeds';
@@ -28,27 +30,52 @@ interface Event {
   w: number;
 }
 
+/**
+ * A member process. Its events come through a file, not its stdout: Node writes to a pipe asynchronously
+ * (what the pipe cannot take at once waits in the process), so a SIGKILLed member's last lines — the
+ * messages it finished and the commit it made just before — were lost when this loaded test process read
+ * slowly, and the messages looked lost. The member writes each line with writeSync to a file (in the page
+ * cache once written: a SIGKILL cannot take it back), and every read of `events` takes in what is new.
+ */
 class Worker {
-  readonly events: Event[] = [];
+  private readonly received: Event[] = [];
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
+  private readonly file: string;
+  private position = 0;
+  private partial = '';
   private stderr = '';
   constructor(
     readonly id: number,
     env: Record<string, string>,
+    directory: string,
   ) {
+    this.file = join(directory, `member-${id}.jsonl`);
+    writeFileSync(this.file, '');
     this.child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'groupWorker.ts')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let partial = '';
-    this.child.stdout!.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString()).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) if (line.startsWith('{')) this.events.push({ ...(JSON.parse(line) as Event), w: id });
+      env: { ...process.env, ...env, EVENTS: this.file },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+  /** Every event the member wrote so far. */
+  get events(): Event[] {
+    const fd = openSync(this.file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size > this.position) {
+        const chunk = Buffer.alloc(size - this.position);
+        const n = readSync(fd, chunk, 0, chunk.length, this.position);
+        this.position += n;
+        const lines = (this.partial + chunk.toString('utf8', 0, n)).split('\n');
+        this.partial = lines.pop()!;
+        for (const line of lines) if (line.startsWith('{')) this.received.push({ ...(JSON.parse(line) as Event), w: this.id });
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return this.received;
   }
   done(): number {
     return this.events.filter((e) => e.e === 'done').length;
@@ -134,6 +161,7 @@ describe.each([
 ] as const)('a consumer group of processes (%s, recordFinished %s): 3 members, one SIGKILLed, one added', (client, recordFinished) => {
   let bed: KafkaTestBed;
   const workers: Worker[] = [];
+  const directory = mkdtempSync(join(tmpdir(), 'kafka-group-'));
   beforeAll(async () => {
     bed = await kafkajsBed(); // topics, producing and reading offsets (the members use their own client)
   });
@@ -141,24 +169,29 @@ describe.each([
     for (const w of workers) w.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exited));
     await bed?.close();
+    rmSync(directory, { recursive: true, force: true });
   });
 
   it('loses nothing, commits behind unfinished work, keeps per-key first-processing order, and reports its duplicates', async () => {
     const topic = await bed.topic(PARTITIONS);
     const group = `group-${client}-${recordFinished}-${Date.now().toString(36)}`;
     const env = { TOPIC: topic, GROUP: group, CLIENT: client, RECORD_FINISHED: recordFinished ? '1' : '0', HANDLER_MS: '3' };
-    for (let i = 1; i <= 3; i++) workers.push(new Worker(i, env));
+    for (let i = 1; i <= 3; i++) workers.push(new Worker(i, env, directory));
     await until(() => workers.every((w) => w.consuming()), 'three members consuming', 60_000);
-    await bed.produce(
+    // Watched while it is produced: on a loaded machine producing takes long enough for the members to
+    // finish nearly everything produced, and a kill after the burst would find no work in flight.
+    const producing = bed.produce(
       topic,
       Array.from({ length: MESSAGES }, (_, i) => ({ key: `key-${i % KEYS}`, value: `v${i}` })),
     );
+    producing.catch(() => undefined); // awaited below; a failure is reported there
     const finished = () => new Set(workers.flatMap((w) => w.events.filter((e) => e.e === 'done').map((e) => `${e.p}@${e.o}`))).size;
     await until(() => finished() >= MESSAGES * 0.2, '20% finished', 60_000);
     workers[0].kill('SIGKILL');
     expect(await workers[0].exited).toBeNull(); // killed by the signal
     await until(() => finished() >= MESSAGES * 0.45, '45% finished', 90_000);
-    workers.push(new Worker(4, env));
+    await producing;
+    workers.push(new Worker(4, env, directory));
     await until(() => finished() === MESSAGES, 'every message finished', 120_000).catch(async (error: unknown) => {
       throw new Error(`${String(error)}\n${await stalled(workers, await bed.endOffsets(topic), await bed.committed(group, topic))}`);
     });
@@ -171,6 +204,9 @@ describe.each([
       'everything committed',
       60_000,
     );
+    // A member still loading (tsx compiles it; slow on a loaded machine) has no SIGTERM handler yet and
+    // would die of the signal instead of draining: drain only members that joined the group.
+    await until(() => workers.slice(1).every((w) => w.consuming()), 'every live member consuming', 60_000);
     for (const w of workers.slice(1)) w.kill('SIGTERM'); // drain
     const codes = await Promise.all(workers.slice(1).map((w) => w.exited));
     expect({ codes, logs: codes.some((c) => c !== 0) ? workers.map((w) => w.log) : [] }).toEqual({ codes: [0, 0, 0], logs: [] });

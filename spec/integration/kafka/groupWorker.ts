@@ -1,7 +1,9 @@
 /**
  * One member of the consumer group of group.spec.ts, in a process of its own (run with
  * `node --require tsx/cjs`). Consumes TOPIC in GROUP with consumeKafka and writes one JSON line per event
- * to stdout (a pipe: synchronous on Linux, so nothing written is lost when the process is SIGKILLed):
+ * to the file EVENTS, with writeSync: a line is in the file before the handler goes on, so nothing written is
+ * lost when the process is SIGKILLed (stdout would not do: Node writes to a pipe asynchronously, and what a
+ * slow reader has not taken yet dies with the process):
  *
  *   {"e":"start"|"done","p":partition,"o":offset,"k":key,"t":ns}   a handler started / finished
  *   {"e":"commit","offsets":[[p,o],...],"t":ns}                    a commit that succeeded
@@ -10,12 +12,14 @@
  * `t` is process.hrtime.bigint() (CLOCK_MONOTONIC: one clock for every process of the machine).
  * SIGTERM drains: running handlers finish, the offsets are committed, the process exits 0.
  */
+import { openSync, writeSync } from 'node:fs';
 import { consumeKafka } from '../../../src/kafka';
 import { confluentBed, kafkajsBed } from '../../support/kafkaTestBeds';
 
 const { TOPIC, GROUP, CLIENT, RECORD_FINISHED, HANDLER_MS } = process.env;
 const now = () => process.hrtime.bigint().toString();
-const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...event, t: now() })}\n`);
+const events = openSync(process.env.EVENTS!, 'a');
+const emit = (event: Record<string, unknown>) => writeSync(events, `${JSON.stringify({ ...event, t: now() })}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
