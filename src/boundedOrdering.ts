@@ -1,6 +1,6 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
-import { ReorderBuffer } from './internal/ReorderBuffer.js';
+import { ReorderBuffer } from './internal/reorder/ReorderBuffer.js';
 import { readMonitor } from './internal/monitor/MonitorHub.js';
 import { OrderingProbe } from './internal/monitor/OrderingProbe.js';
 import { operate } from './internal/operate.js';
@@ -160,8 +160,15 @@ function explainFlowControl(name: string): string | undefined {
  *   of the end of the buffer's sorted run (nearly sorted input) and O(log maxBounded) otherwise (a binary
  *   heap). Nothing is allocated per element. Under the default order with numeric ids that `nextId`
  *   advances by a constant integer step, buffered elements go to a ring of slots instead (O(1) each,
- *   `nextId` still called and checked on every advance); the first id or step that does not fit moves
- *   them to the general structure, with the same observable behaviour.
+ *   `nextId` still called and checked on every advance), with the same observable behaviour. The fast
+ *   path recovers: an id far ahead waits outside the ring until the ring reaches it, and an id off the
+ *   step or a duplicate sends the buffer to the general structure only until its elements fit the slots
+ *   again; only a `nextId` that breaks the step ends it for good.
+ *
+ * - **Re-entrancy.** `onGap`, `onLate` and a downstream `next` may feed the source synchronously: the
+ *   element is taken at once, against the state at that moment. When `onGap` runs, the expected id is
+ *   already the id emission resumes at and the elements about to be released are still buffered, so a
+ *   re-entrant element behind them is just early (no second gap, order kept).
  *
  * - **Flow control.** The operator never refuses input: the overflow rule always makes room. It takes no
  *   `valve`: refusing input while the buffer is full would stop the very element that could drain it.
