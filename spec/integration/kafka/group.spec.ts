@@ -5,7 +5,8 @@
  * members wrote (one clock for all processes):
  *
  * - nothing is lost: every message was finished by some member;
- * - no commit passed an unfinished message: every offset below a committed one was finished before the commit;
+ * - no commit passed an unfinished message: every offset below a committed one was finished before the commit
+ *   was sent (every request counts, also the last one of the killed member, which may have been applied);
  * - per-key order of first processing: each key's messages started for the first time in offset order;
  * - duplicates (messages finished more than once: the killed member's uncommitted work, fenced work) are
  *   counted and reported, without recordFinished and with it.
