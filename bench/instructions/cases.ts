@@ -6,6 +6,7 @@
 import { bufferCount, concatMap, from, groupBy, lastValueFrom, map, mergeMap, Observable, of, range } from 'rxjs';
 import { batchByLane } from '../../src/batchByLane';
 import { boundedOrdering } from '../../src/boundedOrdering';
+import { lanesMonitor } from '../../src/lanesMonitor';
 import { mapAsync } from '../../src/mapAsync';
 import { mapAsyncPartitioned } from '../../src/mapAsyncPartitioned';
 
@@ -80,11 +81,31 @@ export const CASES: Record<string, (n: number) => Promise<unknown>> = {
         ),
       ),
     ),
+  'mapAsyncPartitioned(10, 1), of() inners, monitored': (n) =>
+    drain(
+      range(0, n).pipe(
+        mapAsyncPartitioned({
+          parallelism: 10,
+          perKey: 1,
+          key: (x: number) => x % KEYS,
+          project: (x: number) => of(x),
+          monitor: lanesMonitor(),
+        }),
+      ),
+    ),
   'mapAsync(10), of() inners': (n) => drain(range(0, n).pipe(mapAsync(10, (x: number) => of(x)))),
   'mergeMap(of, 10)': (n) => drain(range(0, n).pipe(mergeMap((x) => of(x), 10))),
   'batchByLane size 100': (n) =>
     drain(
       range(0, n).pipe(batchByLane({ key: (x: number) => x % KEYS, size: 100 }, (batch: readonly number[]) => batch.map((x) => x + 1))),
+    ),
+  'batchByLane size 100, monitored': (n) =>
+    drain(
+      range(0, n).pipe(
+        batchByLane({ key: (x: number) => x % KEYS, size: 100, monitor: lanesMonitor() }, (batch: readonly number[]) =>
+          batch.map((x) => x + 1),
+        ),
+      ),
     ),
   'groupBy+bufferCount+concatMap': (n) =>
     drain(
@@ -133,4 +154,7 @@ export const PAIRS: [string, string, number | null][] = [
   ['batchByLane size 100', 'groupBy+bufferCount+concatMap', 2.5],
   ['boundedOrdering, window 64, local shuffle', 'map(x => x), local shuffle', 0.4],
   ['boundedOrdering, window 64, swap shuffle', 'map(x => x), swap shuffle', 0.4],
+  // The cost of a monitor attached (snapshot only, no event hook): the same operator without one is the baseline.
+  ['mapAsyncPartitioned(10, 1), of() inners, monitored', 'mapAsyncPartitioned(10, 1), of() inners', null],
+  ['batchByLane size 100, monitored', 'batchByLane size 100', null],
 ];

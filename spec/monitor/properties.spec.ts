@@ -1,5 +1,5 @@
 /**
- * Properties: whatever the arrival times, keys and durations, every snapshot of an observed
+ * Properties: whatever the arrival times, keys and durations, every snapshot of an observed mapAsync,
  * mapAsyncPartitioned(Unordered) or batchByLane adds up, against a model kept by the test itself:
  *
  * - `running` is the number of inners (handlers) subscribed and not finalized (the test counts them);
@@ -7,14 +7,15 @@
  * - `held + running + waiting + queued` is what arrived and was not emitted;
  * - `held + running + waiting ≤ bound`, and something is queued only when the bound is reached;
  * - per key, `running ≤ perKey`; the top keys are sorted, at most `topKeys`, and their counts are the model's;
- * - at the end nothing is registered.
+ * - once the output errored or was unsubscribed — at any point — and at the end, nothing is registered.
  */
 import fc from 'fast-check';
-import { asyncScheduler, defer, finalize, map, Subject, timer, type OperatorFunction } from 'rxjs';
+import { asyncScheduler, concat, defer, finalize, map, mergeMap, of, Subject, throwError, timer, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   batchByLane,
   lanesMonitor,
+  mapAsync,
   mapAsyncPartitioned,
   mapAsyncPartitionedUnordered,
   type LanesMonitorOptions,
@@ -27,6 +28,10 @@ interface Element {
   at: number;
   key: number;
   duration: number;
+  /** mapAsync: how many values its inner emits — the first at once (buffered behind an earlier element), the rest when it settles. */
+  values?: number;
+  /** mapAsync: its inner errors when it settles (which errors the output). */
+  fails?: boolean;
 }
 
 const scenario = fc.record({
@@ -41,19 +46,24 @@ const scenario = fc.record({
   probes: fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 8 }),
 });
 
-/** What the test's own model counts now: elements (messages) whose work runs, and whose work finished. */
+/**
+ * What the test's own model counts now: elements (messages) whose work runs, and whose work finished;
+ * and, where the output's values do not count them (an inner emitting 0..n values), the elements that left.
+ */
 interface Model {
   running: number;
   finished: number;
+  left?: number;
 }
 
 /**
  * Feeds `elements` at their times through the operator `make` builds around a monitor, in virtual time,
  * and checks the snapshot against `model()` after every arrival, at every probe time and at the end —
- * the invariants every engine shares, then `more` — and that nothing stays registered after unsubscribing.
+ * the invariants every engine shares, then `more` — and that nothing stays registered once the output
+ * errored, or was unsubscribed (at `unsubscribeAt`, or after the end).
  */
 function checkAgainstModel(
-  { elements, probes, bound }: { elements: Element[]; probes: number[]; bound: number },
+  { elements, probes, bound, unsubscribeAt }: { elements: Element[]; probes: number[]; bound: number; unsubscribeAt?: number },
   monitorOptions: LanesMonitorOptions,
   make: (monitor: ReturnType<typeof lanesMonitor>) => OperatorFunction<Element, unknown>,
   model: () => Model,
@@ -64,15 +74,21 @@ function checkAgainstModel(
     const source = new Subject<Element>();
     let arrived = 0;
     let emitted = 0;
-    const sub = source.pipe(make(monitor)).subscribe(() => emitted++);
+    let ended = false;
+    const sub = source.pipe(make(monitor)).subscribe({ next: () => emitted++, error: () => (ended = true) });
     const check = (): void => {
       const runs = monitor.snapshot().runs;
+      if (ended) {
+        expect(runs).toHaveLength(0);
+        return;
+      }
       expect(runs).toHaveLength(1);
       const run = runs[0]!;
       const expected = model();
+      const left = expected.left ?? emitted;
       expect(run.running).toBe(expected.running);
-      expect(run.held).toBe(expected.finished - emitted);
-      expect(run.held + run.running + run.waiting + run.queued).toBe(arrived - emitted);
+      expect(run.held).toBe(expected.finished - left);
+      expect(run.held + run.running + run.waiting + run.queued).toBe(arrived - left);
       expect(run.held + run.running + run.waiting).toBeLessThanOrEqual(bound);
       if (run.queued > 0) expect(run.held + run.running + run.waiting).toBe(bound);
       more(run);
@@ -85,6 +101,13 @@ function checkAgainstModel(
       });
     }
     for (const t of probes) schedule(t, check);
+    if (unsubscribeAt !== undefined) {
+      schedule(unsubscribeAt, () => {
+        sub.unsubscribe();
+        ended = true;
+        check();
+      });
+    }
     flush();
     check();
     sub.unsubscribe();
@@ -159,6 +182,66 @@ test('batchByLane: snapshot counts equal the model', () => {
       );
     }),
     { numRuns: 150 },
+  );
+});
+
+test('mapAsync: snapshot counts equal the model, through inner errors and unsubscription', () => {
+  const elements = fc.array(
+    fc.record({
+      at: fc.integer({ min: 0, max: 30 }),
+      key: fc.constant(0),
+      duration: fc.integer({ min: 0, max: 12 }),
+      values: fc.integer({ min: 0, max: 2 }),
+      fails: fc.integer({ min: 0, max: 39 }).map((n) => n === 0),
+    }),
+    { maxLength: 25 },
+  );
+  fc.assert(
+    fc.property(
+      elements,
+      fc.integer({ min: 1, max: 5 }),
+      fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 8 }),
+      fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }),
+      (elements, parallelism, probes, unsubscribeAt) => {
+        // The model: per admitted element (input order), whether its inner runs or finished; an element
+        // leaves the operator when it and every earlier one finished (ordered output).
+        const state: ('running' | 'finished')[] = [];
+        let left = 0;
+        checkAgainstModel(
+          { elements, probes, bound: parallelism, unsubscribeAt },
+          {},
+          (monitor) =>
+            mapAsync({
+              parallelism,
+              monitor,
+              project: (e: Element, index: number) =>
+                defer(() => {
+                  state[index] = 'running';
+                  const values = e.values ?? 0;
+                  const rest = timer(e.duration).pipe(
+                    mergeMap(() =>
+                      e.fails
+                        ? throwError(() => new Error('inner failed'))
+                        : of(...Array.from({ length: Math.max(0, values - 1) }, () => e)),
+                    ),
+                  );
+                  return concat(values > 0 ? of(e) : of(), rest).pipe(
+                    finalize(() => {
+                      state[index] = 'finished';
+                      while (state[left] === 'finished') left++;
+                    }),
+                  );
+                }),
+            }),
+          () => ({
+            running: state.filter((s) => s === 'running').length,
+            finished: state.filter((s) => s === 'finished').length,
+            left,
+          }),
+        );
+      },
+    ),
+    { numRuns: 200 },
   );
 });
 

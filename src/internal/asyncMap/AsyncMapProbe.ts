@@ -1,8 +1,9 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Intake } from '../Intake.js';
-import type { MonitorHub, RunProbe, RunState } from '../monitor/MonitorHub.js';
+import type { MonitorHub, RunState } from '../monitor/MonitorHub.js';
+import { RunTimes } from '../monitor/RunTimes.js';
 import { backlogOf } from '../monitor/backlog.js';
-import { Queue } from '../Queue.js';
+import type { Queue } from '../Queue.js';
 import type { PartitionTable } from './PartitionTable.js';
 
 /** What the probe needs of a job. */
@@ -11,13 +12,6 @@ interface ProbedJob<K> {
   readonly done: boolean;
   /** Latest-wins: replaced by a newer element of its key before it started (a mark left in `order`). */
   readonly superseded: boolean;
-}
-
-/** The times of one element inside the operator (kept only while monitored). */
-interface Times {
-  admitted: number;
-  started: number;
-  settled: number;
 }
 
 /** The structures of one `AsyncMapRun` the probe reads on demand. */
@@ -36,12 +30,8 @@ export interface AsyncMapTables<K, J extends ProbedJob<K>> {
  * @internal
  */
 export class AsyncMapProbe<K, J extends ProbedJob<K>> {
-  private readonly probe: RunProbe;
-  /** Arrival times of the elements queued at the entrance, in order. */
-  private readonly queuedAt = new Queue<number>();
-  /** Arrival time of the element being admitted from the queue (`NaN`: admitted on arrival). */
-  private arrival = NaN;
-  private readonly times = new Map<J, Times>();
+  /** The times of the elements inside. */
+  private readonly timing: RunTimes<J>;
   private readonly topKeys: number;
 
   constructor(
@@ -51,73 +41,56 @@ export class AsyncMapProbe<K, J extends ProbedJob<K>> {
     private readonly tables: AsyncMapTables<K, J>,
   ) {
     this.topKeys = hub.topKeys;
-    this.probe = hub.open(operator, clock, () => this.inspect());
+    this.timing = new RunTimes<J>(hub, operator, clock, () => this.inspect());
   }
 
   /** A source element was queued at the entrance. */
   queued(): void {
-    this.queuedAt.push(this.probe.now());
+    this.timing.queued();
   }
 
   /** The oldest queued element is being admitted. */
   dequeued(): void {
-    this.arrival = this.queuedAt.shift() ?? NaN;
+    this.timing.dequeued();
   }
 
   /** Latest-wins: the oldest queued element was dropped (superseded while queued). */
   dropped(): void {
-    this.arrival = NaN;
+    this.timing.dropped();
   }
 
   /** Latest-wins: `old` (waiting) was replaced by `job`, just admitted in its place. */
   superseded(old: J, job: J): void {
-    this.times.delete(old);
-    this.admitted(job);
+    this.timing.forget(old);
+    this.timing.admitted(job.key, job);
   }
 
   admitted(job: J): void {
-    const now = this.probe.now();
-    const arrived = this.arrival !== this.arrival ? now : this.arrival;
-    this.arrival = NaN;
-    this.times.set(job, { admitted: arrived, started: NaN, settled: NaN });
-    if (this.probe.listening) this.probe.emit('admitted', job.key, 1, now, now - arrived, 0, 0);
+    this.timing.admitted(job.key, job);
   }
 
   started(job: J): void {
-    const times = this.times.get(job);
-    if (times === undefined) return;
-    times.started = this.probe.now();
-    if (this.probe.listening) this.probe.emit('started', job.key, 1, times.started, times.started - times.admitted, 0, 0);
+    this.timing.started(job, job.key, 1);
   }
 
   settled(job: J): void {
-    const times = this.times.get(job);
-    if (times === undefined) return;
-    times.settled = this.probe.now();
-    if (this.probe.listening) this.probe.emit('settled', job.key, 1, times.settled, 0, times.settled - times.started, 0);
+    this.timing.settled(job, job.key, 1);
   }
 
   emitted(job: J): void {
-    const times = this.times.get(job);
-    if (times === undefined) return;
-    this.times.delete(job);
-    if (this.probe.listening) {
-      const now = this.probe.now();
-      this.probe.emit('emitted', job.key, 1, now, 0, times.settled - times.started, now - times.settled);
-    }
+    this.timing.emitted(job, job.key, true);
   }
 
   /** The subscription ended. */
   close(): void {
-    this.times.clear();
-    this.queuedAt.clear();
-    this.probe.close();
+    this.timing.close();
   }
 
   /** The snapshot of this subscription, from the run's tables (O(held + keys)). */
   private inspect(): RunState {
     const { intake, partitions, order, running, ready, bound } = this.tables;
-    const now = this.probe.now();
+    const { probe, times } = this.timing;
+    const now = probe.now();
     let held = 0;
     let oldestHeld = now;
     let live = 0;
@@ -127,16 +100,16 @@ export class AsyncMapProbe<K, J extends ProbedJob<K>> {
         live++;
         if (!job.done) continue;
         held++;
-        const settled = this.times.get(job)?.settled;
+        const settled = times.get(job)?.settled;
         if (settled !== undefined && settled < oldestHeld) oldestHeld = settled;
       }
     }
     let waiting = ready.size;
-    const outsideKeys = [this.queuedAt.peek(), ...Array.from(ready, (job) => this.times.get(job)?.admitted)];
+    const outsideKeys = [this.timing.oldestQueued, ...Array.from(ready, (job) => times.get(job)?.admitted)];
     const backlog = backlogOf(now, this.topKeys, outsideKeys, (offer) =>
       partitions?.forEach((key, runningOfKey, waitingOfKey, firstWaiting) => {
         waiting += waitingOfKey;
-        offer(key, waitingOfKey, runningOfKey, firstWaiting === undefined ? undefined : this.times.get(firstWaiting)?.admitted);
+        offer(key, waitingOfKey, runningOfKey, firstWaiting === undefined ? undefined : times.get(firstWaiting)?.admitted);
       }),
     );
     // Every admitted element is held (done), running, waiting for its key, or ready to start.
