@@ -101,7 +101,7 @@ export class Intake<T> {
   }
 
   private updateValve(): void {
-    this.setFull(this.held >= this.bound || this.queue.size > 0);
+    if (this.lease !== undefined) this.setFull(this.held >= this.bound || this.queue.size > 0);
   }
 
   private setFull(full: boolean): void {

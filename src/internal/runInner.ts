@@ -21,17 +21,20 @@ export function runInner<R>(work: Work<R>, input: ObservableInput<R>): void {
   if (work.cancelled) return;
   if (input instanceof Observable) subscribeInner(work, input);
   else if (isPromiseLike<R>(input)) awaitInner(work, input);
-  else {
-    let observable: Observable<R>;
-    try {
-      observable = from(input);
-    } catch (error) {
-      work.settled = true;
-      work.error(error);
-      return;
-    }
-    subscribeInner(work, observable);
+  else subscribeFrom(work, input);
+}
+
+/** Any other `ObservableInput`, through `from()` (kept apart so the two hot cases above stay small to inline). */
+function subscribeFrom<R>(work: Work<R>, input: ObservableInput<R>): void {
+  let observable: Observable<R>;
+  try {
+    observable = from(input);
+  } catch (error) {
+    work.settled = true;
+    work.error(error);
+    return;
   }
+  subscribeInner(work, observable);
 }
 
 function subscribeInner<R>(work: Work<R>, input: Observable<R>): void {
