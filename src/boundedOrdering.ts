@@ -1,6 +1,6 @@
 import { asyncScheduler, Observable } from 'rxjs';
 import type { MonoTypeOperatorFunction, SchedulerLike, Subscription } from 'rxjs';
-import { ReorderBuffer } from './internal/ReorderBuffer.js';
+import { ReorderBuffer } from './internal/reorder/ReorderBuffer.js';
 import { readMonitor } from './internal/monitor/MonitorHub.js';
 import { OrderingProbe } from './internal/monitor/OrderingProbe.js';
 import { operate } from './internal/operate.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ReorderBuffer, type GapReason, type ReorderBufferConfig } from '../../src/internal/ReorderBuffer';
+import { ReorderBuffer, type GapReason, type ReorderBufferConfig } from '../../src/internal/reorder/ReorderBuffer';
 
 type Gap = [from: number, to: number, reason: GapReason];
 
