@@ -86,7 +86,10 @@ export interface BoundedOrderingOptions<T, I> {
   onLate?: (late: BoundedOrderingLate<T, I>) => void;
   /**
    * Observes the subscriptions (see {@link lanesMonitor}): the elements held in the buffer and how long
-   * it has waited for the expected id, on `scheduler`'s clock. No events.
+   * it has waited for the expected id, on `scheduler`'s clock. Events (with the monitor's `onEvent`):
+   * `admitted` when an element arrives (`key`: its id; `waitedMs` 0, nothing queues at the entrance) and
+   * `emitted` just before it leaves — in order, late (after `onLate`) or released after a gap — with
+   * `heldMs` the time since it arrived (`ranMs` 0). Arrival times are kept only when there is an `onEvent`.
    */
   monitor?: LanesMonitor;
 }
@@ -177,6 +180,12 @@ function explainFlowControl(name: string): string | undefined {
  * - **Teardown** (unsubscribe, error, completion) frees the buffer and cancels the `maxWait` timer. All
  *   state is per subscription.
  *
+ * - **Monitor.** With `monitor`, a snapshot counts the buffered elements as `held`, and an `onEvent` hook
+ *   receives `admitted` for every element when it arrives and `emitted` just before it goes downstream
+ *   (late ones and those released after a gap included), `heldMs` being its time in the operator. Every
+ *   admitted element is emitted exactly once, unless the output errors or is unsubscribed first; after
+ *   teardown no event is sent.
+ *
  * @example
  * ```ts
  * interface Reply { seq: number; body: string }
@@ -192,7 +201,7 @@ function explainFlowControl(name: string): string | undefined {
  * );
  * ```
  * @param options - `maxBounded`, `initialId`, `nextId`, `getId`, and optionally `compare`, `maxWait`,
- *   `scheduler`, `onGap`, `onLate`.
+ *   `scheduler`, `onGap`, `onLate`, `monitor`.
  * @returns an operator that emits the same elements, in id order as far as the window allows.
  * @public
  */
@@ -236,6 +245,7 @@ export function boundedOrdering<T, I>(
   if (onGap !== undefined) checkFunction(OPERATOR, 'onGap', onGap);
   if (onLate !== undefined) checkFunction(OPERATOR, 'onLate', onLate);
   const monitor = readMonitor(OPERATOR, options.monitor);
+  const events = monitor !== undefined && monitor.onEvent !== undefined;
 
   const { nextId, getId } = options;
   const idType = options.compare === undefined ? naturalType(initialId) : undefined;
@@ -247,14 +257,30 @@ export function boundedOrdering<T, I>(
   return (source) =>
     new Observable<T>((subscriber) => {
       let timer: Subscription | null = null;
+      // With an event hook, the buffer reads ids and emits through the probe (an element arrives when its
+      // id is read, and leaves when it is handed to the output); without one, it gets the bare functions,
+      // so the per-element path is the same as with no monitor at all.
       const buffer = new ReorderBuffer<T, I>({
         maxBounded,
         initialId,
         nextId,
-        getId,
+        getId: events
+          ? (value: T): I => {
+              const id = getId(value);
+              probe!.arrived(value, id);
+              return id;
+            }
+          : getId,
         compare,
         idType,
-        output: subscriber,
+        output: events
+          ? {
+              next: (value: T): void => {
+                probe!.departed(value);
+                subscriber.next(value);
+              },
+            }
+          : subscriber,
         onGap: gapHook,
         onLate: lateHook,
         maxWait: timed ? maxWait : undefined,

@@ -218,6 +218,8 @@ export interface LanesSnapshot {
  *   was admitted (for a batch, since its first message was).
  * - `settled`: its work completed; `ranMs` since it started.
  * - `emitted`: its results left the operator; `heldMs` since it settled (the cost of ordering).
+ *   `boundedOrdering` sends only `admitted` (on arrival) and `emitted` (`heldMs` since it arrived), keyed
+ *   by the element's id.
  * - `acked`: a broker adapter acknowledged (JetStream) or committed (Kafka) `count` messages; `waitedMs`
  *   since the oldest of them was received.
  * @public

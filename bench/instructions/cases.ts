@@ -130,6 +130,24 @@ export const CASES: Record<string, (n: number) => Promise<unknown>> = {
         ),
       ),
     ),
+  'boundedOrdering, window 64, local shuffle, monitored': (n) =>
+    drain(
+      from(locallyShuffled(n)).pipe(
+        boundedOrdering({ maxBounded: 64, initialId: 0, nextId: (id: number) => id + 1, getId: (x: number) => x, monitor: lanesMonitor() }),
+      ),
+    ),
+  'boundedOrdering, window 64, local shuffle, monitored with onEvent': (n) =>
+    drain(
+      from(locallyShuffled(n)).pipe(
+        boundedOrdering({
+          maxBounded: 64,
+          initialId: 0,
+          nextId: (id: number) => id + 1,
+          getId: (x: number) => x,
+          monitor: lanesMonitor({ onEvent: () => undefined }),
+        }),
+      ),
+    ),
   'map(x => x), local shuffle': (n) => drain(from(locallyShuffled(n)).pipe(map((x: number) => x))),
   'boundedOrdering, window 64, swap shuffle': (n) =>
     drain(
@@ -157,4 +175,6 @@ export const PAIRS: [string, string, number | null][] = [
   // The cost of a monitor attached (snapshot only, no event hook): the same operator without one is the baseline.
   ['mapAsyncPartitioned(10, 1), of() inners, monitored', 'mapAsyncPartitioned(10, 1), of() inners', null],
   ['batchByLane size 100, monitored', 'batchByLane size 100', null],
+  ['boundedOrdering, window 64, local shuffle, monitored', 'boundedOrdering, window 64, local shuffle', null],
+  ['boundedOrdering, window 64, local shuffle, monitored with onEvent', 'boundedOrdering, window 64, local shuffle', null],
 ];
