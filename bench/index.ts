@@ -32,10 +32,14 @@ async function main(): Promise<void> {
   const started = new Date();
   const loadBefore = loadavg()[0];
   console.log(`# rxjs-lanes benchmarks — node ${process.version}, ${started.toISOString()}`);
+  // Every module in bench/suites is a suite: checked before the first runs, not after minutes of running.
+  const suites: { file: string; run: () => Promise<void> }[] = [];
   for (const file of files) {
-    const suite = (await import(join(dir, file))) as { run: () => Promise<void> };
-    await suite.run();
+    const suite = (await import(join(dir, file))) as { run?: unknown };
+    if (typeof suite.run !== 'function') throw new Error(`bench/suites/${file} exports no run(): a standalone script belongs in bench/`);
+    suites.push({ file, run: suite.run as () => Promise<void> });
   }
+  for (const suite of suites) await suite.run();
   if (writeDocs) {
     const run = recorded(printed, started, loadBefore);
     recordRun(process.cwd(), run);

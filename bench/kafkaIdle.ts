@@ -7,8 +7,8 @@
  * kafkajs and with @confluentinc/kafka-javascript. The figure is CPU ms per second of wall time.
  */
 import { spawn } from 'node:child_process';
-import { line } from '../harness';
-import type { KafkaConsumerLike } from '../../src/kafka';
+import { line } from './harness';
+import type { KafkaConsumerLike } from '../src/kafka';
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 type Client = 'kafkajs' | 'confluent';
@@ -40,7 +40,7 @@ async function child(client: Client, mode: Mode, bootstrap: string, topic: strin
     await consumer.run({ eachBatch: async () => undefined });
   } else {
     ended = new Promise<void>((resolve, reject) => {
-      const { consumeKafka } = require('../../src/kafka') as typeof import('../../src/kafka');
+      const { consumeKafka } = require('../src/kafka') as typeof import('../src/kafka');
       consumeKafka(consumer as KafkaConsumerLike, { parallelism: 32, handler: () => undefined, stop: stop.signal }).subscribe({
         error: reject,
         complete: resolve,
@@ -78,7 +78,7 @@ function runChild(client: Client, mode: Mode, bootstrap: string, topic: string):
 }
 
 async function main(): Promise<void> {
-  const { startKafkaBroker } = require('../../spec/support/kafkaBroker') as typeof import('../../spec/support/kafkaBroker');
+  const { startKafkaBroker } = require('../spec/support/kafkaBroker') as typeof import('../spec/support/kafkaBroker');
   const broker = await startKafkaBroker();
   try {
     process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
