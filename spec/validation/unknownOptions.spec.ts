@@ -21,6 +21,9 @@ const jetStreamConsumer = { fetch: () => Promise.reject(new Error('unused')), in
 const kafkaConsumer = { run: () => 0, stop: () => 0, seek: () => 0, commitOffsets: () => 0, on: () => 0, events: {} };
 
 /** Each options form, with a valid options object and a way to call it with extra options. */
+/** The pull options fromJetStream and consumeJetStream share, in the order their messages list them. */
+const jetStreamPullOptions = ['stop', 'onStatus', 'onDiagnostic', 'awaitPending', 'expires', 'minPull', 'maxPull', 'scheduler', 'group'];
+
 const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] = [
   ['mapAsync', ['parallelism', 'project', 'valve', 'maxQueued', 'monitor'], (extra) => mapAsync({ parallelism: 2, project, ...extra })],
   [
@@ -55,44 +58,12 @@ const forms: [string, string[], (extra: Record<string, unknown>) => unknown][] =
   ],
   [
     'fromJetStream',
-    [
-      'window',
-      'valve',
-      'stop',
-      'onStatus',
-      'onDiagnostic',
-      'awaitPending',
-      'expires',
-      'minPull',
-      'maxPull',
-      'scheduler',
-      'group',
-      'monitor',
-    ],
+    ['window', 'valve', ...jetStreamPullOptions, 'monitor'],
     (extra) => fromJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { window: 4, ...extra }),
   ],
   [
     'consumeJetStream',
-    [
-      'parallelism',
-      'perKey',
-      'key',
-      'handler',
-      'onError',
-      'keepAlive',
-      'window',
-      'stop',
-      'onStatus',
-      'onDiagnostic',
-      'awaitPending',
-      'expires',
-      'minPull',
-      'maxPull',
-      'scheduler',
-      'group',
-      'retry',
-      'monitor',
-    ],
+    ['parallelism', 'perKey', 'key', 'handler', 'onError', 'keepAlive', 'window', ...jetStreamPullOptions, 'retry', 'monitor'],
     (extra) =>
       consumeJetStream(jetStreamConsumer as unknown as JetStreamPullConsumer, { parallelism: 4, handler: () => undefined, ...extra }),
   ],
