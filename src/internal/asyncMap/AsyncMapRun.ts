@@ -469,21 +469,28 @@ class AsyncMapRun<T, K, R> {
         this.supersededInOrder--;
         continue;
       }
-      const results = head.results;
-      if (results !== null) {
-        // Values arriving during these emissions (re-entrancy) are appended and emitted in turn.
-        for (let i = 0; i < results.length; i++) {
-          this.subscriber.next(results[i]);
-          if (this.subscriber.closed) return;
-        }
-        head.results = null; // from now on the head streams its values directly
-      }
+      if (head.results !== null && !this.emitHeld(head)) return; // the output closed meanwhile
       if (!head.done) break;
       order.shift();
       this.intake.leave();
       if (this.probe !== null) this.probe.emitted(head);
     }
     this.draining = false;
+  }
+
+  /**
+   * Ordered mode: emits the values `head` produced before it reached the head (kept out of
+   * {@link AsyncMapRun.drainHeads}, which stays small enough to inline). `false` if the output closed meanwhile.
+   */
+  private emitHeld(head: Job<T, K, R>): boolean {
+    const results = head.results!;
+    // Values arriving during these emissions (re-entrancy) are appended and emitted in turn.
+    for (let i = 0; i < results.length; i++) {
+      this.subscriber.next(results[i]);
+      if (this.subscriber.closed) return false;
+    }
+    head.results = null; // from now on the head streams its values directly
+    return true;
   }
 
   /** Starts ready jobs and admits waiting elements while there is room, then checks for completion. */
