@@ -354,14 +354,17 @@ class AsyncMapRun<T, K, R> {
   private readKey(value: T): K {
     const reentry = this.reentry;
     reentry.busy = true;
+    let key: K;
+    // No `finally`: its bytecode would make this too big to inline into the per-element path.
     try {
-      return this.keyOf!(value);
+      key = this.keyOf!(value);
     } catch (error) {
+      reentry.busy = false;
       this.fail(error);
       return undefined as K;
-    } finally {
-      reentry.busy = false;
     }
+    reentry.busy = false;
+    return key;
   }
 
   /** Latest-wins: a job for an admitted element whose key was read at arrival. */
