@@ -25,7 +25,9 @@ const ObservableClass = Observable;
  */
 export function runInner<R>(work: Work<R>, input: ObservableInput<R>): void {
   if (work.cancelled) return;
-  if (input instanceof ObservableClass) subscribeInner(work, input);
+  // A native Promise first (it is never an Observable): the Promise path skips the Observable check.
+  if (input instanceof Promise) awaitInner(work, input);
+  else if (input instanceof ObservableClass) subscribeInner(work, input);
   else if (isPromiseLike<R>(input)) awaitInner(work, input);
   else subscribeFrom(work, input);
 }
