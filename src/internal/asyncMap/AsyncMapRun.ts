@@ -455,9 +455,25 @@ class AsyncMapRun<T, K, R> {
         this.running!.delete(job);
         this.intake.leave();
         if (this.probe !== null) this.probe.emitted(job);
-      } else if (job === this.order.peek()) this.drainHeads();
+      } else if (job === this.order.peek()) {
+        if (job.results === null && !this.draining) this.leaveHead(job);
+        else this.drainHeads();
+      }
       this.pump();
     }
+  }
+
+  /**
+   * Ordered mode: the head `job` completed having streamed its values (the common case): it leaves, and
+   * {@link AsyncMapRun.drainHeads} runs only if the new head has something to emit.
+   */
+  private leaveHead(job: Job<T, K, R>): void {
+    const order = this.order!;
+    order.shift();
+    this.intake.leave();
+    if (this.probe !== null) this.probe.emitted(job);
+    const head = order.peek();
+    if (head !== undefined && (head.done || head.results !== null || head.superseded)) this.drainHeads();
   }
 
   /** Ordered mode: emits the head's buffered values and every completed job at the head. */
