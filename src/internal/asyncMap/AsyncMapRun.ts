@@ -252,8 +252,7 @@ class AsyncMapRun<T, K, R> {
     const job = new Job<T, K, R>(this, value, key, index);
     if (this.probe !== null) this.probe.admitted(job);
     this.order?.push(job);
-    const startsNow =
-      this.partitions === null || (this.perKeyCalls ? this.arriveCalling(key, job) : this.partitions.arrive(key, job));
+    const startsNow = this.partitions === null || (this.perKeyCalls ? this.arriveCalling(key, job) : this.partitions.arrive(key, job));
     return startsNow ? job : undefined;
   }
 
