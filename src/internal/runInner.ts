@@ -4,6 +4,12 @@ import { InnerSubscriber, reportUnhandledError } from './operate.js';
 import type { Work } from './Work.js';
 
 /**
+ * Read once. In the CommonJS build every use of an import is a property read on rxjs's `exports`, an
+ * object of hundreds of accessor properties (dictionary mode): a generic load and a getter call per element.
+ */
+const ObservableClass = Observable;
+
+/**
  * Runs what `project` or a batch handler returned, for `work` — the one place the pack runs an
  * `ObservableInput`:
  *
@@ -19,7 +25,9 @@ import type { Work } from './Work.js';
  */
 export function runInner<R>(work: Work<R>, input: ObservableInput<R>): void {
   if (work.cancelled) return;
-  if (input instanceof Observable) subscribeInner(work, input);
+  // A native Promise first (it is never an Observable): the Promise path skips the Observable check.
+  if (input instanceof Promise) awaitInner(work, input);
+  else if (input instanceof ObservableClass) subscribeInner(work, input);
   else if (isPromiseLike<R>(input)) awaitInner(work, input);
   else subscribeFrom(work, input);
 }

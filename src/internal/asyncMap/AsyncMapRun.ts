@@ -232,34 +232,28 @@ class AsyncMapRun<T, K, R> {
       return;
     }
     if (admitted) {
-      this.admit(value);
+      const job = this.admit(value);
+      if (job !== undefined) this.ready.push(job);
+      if (this.reentry.parked !== null) this.reentry.drain(this.acceptParked);
       this.pump();
     } else if (this.probe !== null) this.probe.queued();
   }
 
-  private admit(value: T): void {
+  /**
+   * Makes the job of an admitted element and registers it (output order, its key's bound). Returns it when
+   * it may start now, or `undefined` when it waits for its key or the key function failed (the output is
+   * then closed). The caller starts it or queues it in `ready`, then admits the values a key function
+   * pushed meanwhile (`reentry.parked`), behind it.
+   */
+  private admit(value: T): Job<T, K, R> | undefined {
     const index = this.nextIndex++;
-    let key: K;
-    if (this.keyOf === null) key = index as unknown as K;
-    else {
-      const reentry = this.reentry;
-      reentry.busy = true;
-      try {
-        key = this.keyOf(value);
-      } catch (error) {
-        reentry.busy = false;
-        this.fail(error);
-        return;
-      }
-      reentry.busy = false;
-    }
+    const key = this.keyOf === null ? (index as unknown as K) : this.readKey(value);
+    if (this.subscriber.closed) return undefined; // the key function failed
     const job = new Job<T, K, R>(this, value, key, index);
     if (this.probe !== null) this.probe.admitted(job);
     this.order?.push(job);
-    if (this.partitions === null || (this.perKeyCalls ? this.arriveCalling(key, job) : this.partitions.arrive(key, job))) {
-      this.ready.push(job);
-    }
-    if (this.reentry.parked !== null) this.reentry.drain(this.acceptParked);
+    const startsNow = this.partitions === null || (this.perKeyCalls ? this.arriveCalling(key, job) : this.partitions.arrive(key, job));
+    return startsNow ? job : undefined;
   }
 
   /** `partitions.arrive` when it calls the user's `perKey` function: guarded like `key`; `false` if it failed. */
@@ -355,18 +349,21 @@ class AsyncMapRun<T, K, R> {
     return this.entranceNewest!.get(key)!.index !== entrance.at(1) || this.partitions!.waitingOf(key) !== undefined;
   }
 
-  /** Latest-wins: the key of an arriving element, read with re-entrancy guarded; the output fails if it throws. */
+  /** The key of an element, read with re-entrancy guarded; the output fails if it throws (check `closed`). */
   private readKey(value: T): K {
     const reentry = this.reentry;
     reentry.busy = true;
+    let key: K;
+    // No `finally`: its bytecode would make this too big to inline into the per-element path.
     try {
-      return this.keyOf!(value);
+      key = this.keyOf!(value);
     } catch (error) {
+      reentry.busy = false;
       this.fail(error);
       return undefined as K;
-    } finally {
-      reentry.busy = false;
     }
+    reentry.busy = false;
+    return key;
   }
 
   /** Latest-wins: a job for an admitted element whose key was read at arrival. */
@@ -457,9 +454,25 @@ class AsyncMapRun<T, K, R> {
         this.running!.delete(job);
         this.intake.leave();
         if (this.probe !== null) this.probe.emitted(job);
-      } else if (job === this.order.peek()) this.drainHeads();
+      } else if (job === this.order.peek()) {
+        if (job.results === null && !this.draining) this.leaveHead(job);
+        else this.drainHeads();
+      }
       this.pump();
     }
+  }
+
+  /**
+   * Ordered mode: the head `job` completed having streamed its values (the common case): it leaves, and
+   * {@link AsyncMapRun.drainHeads} runs only if the new head has something to emit.
+   */
+  private leaveHead(job: Job<T, K, R>): void {
+    const order = this.order!;
+    order.shift();
+    this.intake.leave();
+    if (this.probe !== null) this.probe.emitted(job);
+    const head = order.peek();
+    if (head !== undefined && (head.done || head.results !== null || head.superseded)) this.drainHeads();
   }
 
   /** Ordered mode: emits the head's buffered values and every completed job at the head. */
@@ -474,15 +487,7 @@ class AsyncMapRun<T, K, R> {
         this.supersededInOrder--;
         continue;
       }
-      const results = head.results;
-      if (results !== null) {
-        // Values arriving during these emissions (re-entrancy) are appended and emitted in turn.
-        for (let i = 0; i < results.length; i++) {
-          this.subscriber.next(results[i]);
-          if (this.subscriber.closed) return;
-        }
-        head.results = null; // from now on the head streams its values directly
-      }
+      if (head.results !== null && !this.emitHeld(head)) return; // the output closed meanwhile
       if (!head.done) break;
       order.shift();
       this.intake.leave();
@@ -491,18 +496,41 @@ class AsyncMapRun<T, K, R> {
     this.draining = false;
   }
 
+  /**
+   * Ordered mode: emits the values `head` produced before it reached the head (kept out of
+   * {@link AsyncMapRun.drainHeads}, which stays small enough to inline). `false` if the output closed meanwhile.
+   */
+  private emitHeld(head: Job<T, K, R>): boolean {
+    const results = head.results!;
+    // Values arriving during these emissions (re-entrancy) are appended and emitted in turn.
+    for (let i = 0; i < results.length; i++) {
+      this.subscriber.next(results[i]);
+      if (this.subscriber.closed) return false;
+    }
+    head.results = null; // from now on the head streams its values directly
+    return true;
+  }
+
   /** Starts ready jobs and admits waiting elements while there is room, then checks for completion. */
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
     const { ready, intake, subscriber } = this;
     while (!subscriber.closed) {
-      const job = ready.shift();
+      let job = ready.shift();
       if (job !== undefined) this.start(job);
       else if (intake.canTake()) {
         if (this.probe !== null) this.probe.dequeued();
         if (this.latest) this.admitLatest();
-        else this.admit(intake.take());
+        else {
+          job = this.admit(intake.take());
+          // `ready` is empty: the admitted job starts at once, without a trip through `ready`, unless a key
+          // function pushed values meanwhile: then it queues, and they are admitted behind it first.
+          if (this.reentry.parked !== null) {
+            if (job !== undefined) ready.push(job);
+            this.reentry.drain(this.acceptParked);
+          } else if (job !== undefined) this.start(job);
+        }
       } else if (this.latest && this.entranceHeadNeedsNoRoom()) {
         if (this.probe !== null) this.probe.dequeued();
         this.admitLatest();
