@@ -3,6 +3,7 @@ import { OrderWindow } from '../../src/internal/batch/OrderWindow';
 
 type B = { name: string; slot: number };
 const batch = (name: string): B => ({ name, slot: -1 });
+const contents = (window: OrderWindow<B>): B[] => Array.from({ length: window.size }, (_, i) => window.at(i)!);
 
 describe('OrderWindow', () => {
   it('hands out the batch of each message oldest first, across growth of a wrapped ring', () => {
@@ -21,14 +22,15 @@ describe('OrderWindow', () => {
       expected.push(which.name);
     }
     expect(window.size).toBe(40);
-    expect([...window].map((x) => x.name)).toEqual(expected);
+    expect(contents(window).map((x) => x.name)).toEqual(expected);
     const taken: string[] = [];
     while (window.size > 0) {
-      taken.push(window.peek()!.name);
+      taken.push(window.at(0)!.name);
       window.shift();
     }
     expect(taken).toEqual(expected);
-    expect(window.peek()).toBeUndefined();
+    expect(window.at(0)).toBeUndefined();
+    expect(window.at(window.size)).toBeUndefined();
   });
 
   it('reuses released slots, and a released batch no longer holds one', () => {
@@ -45,7 +47,7 @@ describe('OrderWindow', () => {
     expect(c.slot).toBe(0);
     window.push(c);
     window.push(b);
-    expect([...window].map((x) => x.name)).toEqual(['c', 'b']);
+    expect(contents(window).map((x) => x.name)).toEqual(['c', 'b']);
   });
 
   it('clear empties the window and its slot table', () => {
@@ -55,7 +57,7 @@ describe('OrderWindow', () => {
     for (let i = 0; i < 20; i++) window.push(a);
     window.clear();
     expect(window.size).toBe(0);
-    expect(window.peek()).toBeUndefined();
+    expect(window.at(0)).toBeUndefined();
     const b = batch('b');
     window.register(b);
     expect(b.slot).toBe(0);
@@ -72,7 +74,7 @@ describe('OrderWindow', () => {
           if (op === 'shift') {
             if (model.length === 0) continue;
             const head = model.shift()!;
-            expect(window.peek()).toBe(head);
+            expect(window.at(0)).toBe(head);
             window.shift();
             // A batch with no message left in the window gives its slot back.
             if (!model.includes(head)) {
@@ -90,7 +92,7 @@ describe('OrderWindow', () => {
             model.push(b);
           }
           expect(window.size).toBe(model.length);
-          expect([...window]).toEqual(model);
+          expect(contents(window)).toEqual(model);
         }
       }),
     );

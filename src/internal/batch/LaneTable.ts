@@ -314,7 +314,7 @@ export class LaneTable<T, K, R> {
   takeOutput(): Settlement<T, K, R> | undefined {
     let batch: LaneBatch<T, K, R> | undefined;
     if (this.window !== null) {
-      batch = this.window.peek();
+      batch = this.window.at(0);
       if (batch === undefined || batch.state !== SETTLED) return undefined;
       this.window.shift();
       if (batch.emitted + 1 === batch.count) this.window.release(batch);
@@ -366,7 +366,7 @@ export class LaneTable<T, K, R> {
 
   /** The batch the next {@link takeOutput} would take a settlement of (for the monitor). */
   outputBatch(): LaneBatch<T, K, R> | undefined {
-    return this.window !== null ? this.window.peek() : this.done!.peek();
+    return this.window !== null ? this.window.at(0) : this.done!.peek();
   }
 
   /** The newest batch of lane `key` (the one a message just pushed went to), for the monitor. */
@@ -385,7 +385,7 @@ export class LaneTable<T, K, R> {
   } {
     let held = 0;
     if (this.window !== null) {
-      for (const batch of this.window) if (batch.state === SETTLED) held++;
+      for (let i = 0, batch; (batch = this.window.at(i)) !== undefined; i++) if (batch.state === SETTLED) held++;
     } else for (const batch of this.done!) held += batch.count - batch.emitted;
     let running = 0;
     const runningOf = new Map<Lane<T, K, R>, number>();

@@ -14,7 +14,6 @@ export class OrderWindow<B extends { slot: number }> {
   private ring = new Int32Array(16);
   private head = 0;
   private count = 0;
-  private mask = 15;
   /** The batches by slot; `undefined` for a free slot. */
   private readonly batches: (B | undefined)[] = [];
   private readonly free: number[] = [];
@@ -40,44 +39,33 @@ export class OrderWindow<B extends { slot: number }> {
 
   /** Appends a message of `batch` (registered). */
   push(batch: B): void {
-    if (this.count > this.mask) this.grow();
-    this.ring[(this.head + this.count) & this.mask] = batch.slot;
-    this.count++;
+    if (this.count === this.ring.length) this.grow(); // out of line: push stays small enough to inline
+    this.ring[(this.head + this.count++) & (this.ring.length - 1)] = batch.slot;
   }
 
-  /** The batch of the oldest message; `undefined` when the window is empty. */
-  peek(): B | undefined {
-    return this.count === 0 ? undefined : this.batches[this.ring[this.head]];
+  /** The batch of the message `index` places behind the oldest (0: the oldest); `undefined` past the end. */
+  at(index: number): B | undefined {
+    return index < this.count ? this.batches[this.ring[(this.head + index) & (this.ring.length - 1)]] : undefined;
   }
 
   /** Drops the oldest message (call only when the window is not empty). */
   shift(): void {
-    this.head = (this.head + 1) & this.mask;
+    this.head = (this.head + 1) & (this.ring.length - 1);
     this.count--;
   }
 
-  /** The batch of each message, oldest first. */
-  *[Symbol.iterator](): IterableIterator<B> {
-    for (let i = 0; i < this.count; i++) yield this.batches[this.ring[(this.head + i) & this.mask]] as B;
-  }
-
   clear(): void {
-    this.ring = new Int32Array(16);
-    this.head = 0;
-    this.count = 0;
-    this.mask = 15;
-    this.batches.length = 0;
-    this.free.length = 0;
+    this.head = this.count = 0;
+    this.batches.length = this.free.length = 0;
   }
 
+  /** Doubles the full ring, unwrapped (the oldest entry moves to index 0). */
   private grow(): void {
-    const old = this.ring;
-    const next = new Int32Array(old.length * 2);
-    // Unwrapped: the oldest entry moves to index 0.
-    next.set(old.subarray(this.head));
-    next.set(old.subarray(0, this.head), old.length - this.head);
+    const ring = this.ring;
+    const next = new Int32Array(ring.length * 2);
+    next.set(ring.subarray(this.head));
+    next.set(ring.subarray(0, this.head), ring.length - this.head);
     this.ring = next;
     this.head = 0;
-    this.mask = next.length - 1;
   }
 }
