@@ -48,6 +48,10 @@ describe('batchByLane', () => {
         from(messages(count, ['a'])).pipe(
           batchByLane({ key: byK, size }, (batch) => {
             sizes.push(batch.length);
+            // Exactly the batch's messages: no empty slot left behind (a batch after full ones reserves
+            // `size` slots up front; the trailing partial one must be cut to its messages).
+            expect(Object.keys(batch)).toHaveLength(batch.length);
+            expect(batch.every((x) => x !== undefined)).toBe(true);
             return results(batch);
           }),
           toArray(),

@@ -42,16 +42,16 @@ export class BatchProbe<T, K, R> {
   }
 
   started(batch: LaneBatch<T, K, R>): void {
-    this.timing.started(batch, batch.key, batch.values.length);
+    this.timing.started(batch, batch.key, batch.count);
   }
 
   settled(batch: LaneBatch<T, K, R>): void {
-    this.timing.settled(batch, batch.key, batch.values.length);
+    this.timing.settled(batch, batch.key, batch.count);
   }
 
   /** One settlement of `batch` left the operator. */
   emitted(batch: LaneBatch<T, K, R>): void {
-    this.timing.emitted(batch, batch.key, batch.emitted === batch.values.length);
+    this.timing.emitted(batch, batch.key, batch.emitted === batch.count);
   }
 
   close(): void {

@@ -252,7 +252,7 @@ class BatchRun<T, K, R> implements BatchOwner<T, K, R> {
       );
       return;
     }
-    const expected = batch.values.length;
+    const expected = batch.count;
     if (results.length > expected && !this.reportSurplus(batch, expected, results.length)) return;
     this.table.settle(batch, results as readonly R[]);
     if (this.probe !== null) this.probe.settled(batch);

@@ -3,6 +3,7 @@ import type { BatchSettlement } from '../../types.js';
 import type { Teardown } from '../operate.js';
 import { Queue } from '../Queue.js';
 import { Work } from '../Work.js';
+import { OrderWindow } from './OrderWindow.js';
 
 /** A scheduled maxWait timer: what the table cancels when a lane flushes or on teardown. */
 export interface Cancellable {
@@ -29,6 +30,12 @@ const RUNNING = 1;
 const SETTLED = 2;
 
 /**
+ * Most message slots a new batch reserves ahead. Bounds what a lane that never fills costs (at most this
+ * many empty slots, 1 kB) when batches of other lanes leave full.
+ */
+const MAX_RESERVED = 128;
+
+/**
  * A batch: up to `size` consecutive messages of one lane. It is formed while messages arrive (the lane's
  * newest batch takes messages until it is full), handed to the handler whole, then settled positionally.
  * It doubles as the handler's context (`signal`) and as the observer of what the handler returned
@@ -36,12 +43,20 @@ const SETTLED = 2;
  * @internal
  */
 export class LaneBatch<T, K, R> extends Work<readonly R[]> {
-  /** The messages, in arrival order. Never changes once the batch has been taken. */
-  readonly values: T[] = [];
+  /**
+   * The messages, in arrival order: `values[0…count)`. While the batch is buffered the array may be longer
+   * (slots reserved ahead, see {@link LaneTable.push}); it is cut to `count` when the batch is taken, and
+   * never changes afterwards.
+   */
+  readonly values: T[];
+  /** Number of messages in the batch. */
+  count = 0;
   state = BUFFERED;
   results: readonly R[] | null = null;
   /** How many of this batch's settlements have been handed out. */
   emitted = 0;
+  /** Its slot in the ordered output's {@link OrderWindow}; -1 when it holds none. */
+  slot = -1;
   /** The lane's next batch (a lane's buffered batches form a linked list). */
   following: LaneBatch<T, K, R> | null = null;
 
@@ -50,8 +65,11 @@ export class LaneBatch<T, K, R> extends Work<readonly R[]> {
     /** Arrival number of the batch's first message (the "oldest buffered message" order). */
     readonly seq: number,
     private readonly owner: BatchOwner<T, K, R>,
+    /** Slots to reserve for messages (0: the array grows as they arrive). */
+    capacity: number,
   ) {
     super();
+    this.values = capacity === 0 ? [] : new Array<T>(capacity);
   }
 
   get key(): K {
@@ -139,14 +157,16 @@ export class LaneTable<T, K, R> {
   private readonly lanes = new Map<K, Lane<T, K, R>>();
   /** Lanes ready to run (not busy), waiting for a free slot, in the order they became ready. */
   private readonly ready = new Queue<Lane<T, K, R>>();
-  /** Ordered mode: one entry per unemitted message, in arrival order, pointing at its batch. */
-  private readonly window: Queue<LaneBatch<T, K, R>> | null;
+  /** Ordered mode: one entry per unemitted message, in arrival order, naming its batch (a slot number). */
+  private readonly window: OrderWindow<LaneBatch<T, K, R>> | null;
   /** Unordered mode: settled batches with settlements still to hand out. */
   private readonly done: Queue<LaneBatch<T, K, R>> | null;
   /** Batches in creation (= first-message arrival) order; entries no longer buffered are skipped. */
   private age: Queue<LaneBatch<T, K, R>> | null;
   private readonly runningBatches = new Set<LaneBatch<T, K, R>>();
   private bufferedBatches = 0;
+  /** Slots a new batch reserves: `min(size, MAX_RESERVED)` after a full batch left, 0 after a partial one. */
+  private reserve = 0;
   private seq = 0;
   private finished = false;
 
@@ -162,7 +182,7 @@ export class LaneTable<T, K, R> {
     this.size = options.size;
     this.concurrency = options.concurrency;
     this.arm = options.arm;
-    this.window = options.ordered ? new Queue() : null;
+    this.window = options.ordered ? new OrderWindow() : null;
     this.done = options.ordered ? null : new Queue();
     this.age = options.trackAge ? new Queue() : null;
   }
@@ -193,8 +213,8 @@ export class LaneTable<T, K, R> {
       this.lanes.set(key, lane);
     }
     let batch = lane.tail;
-    if (batch === null || batch.values.length >= this.size) {
-      batch = new LaneBatch<T, K, R>(lane, this.seq, this.owner);
+    if (batch === null || batch.count >= this.size) {
+      batch = new LaneBatch<T, K, R>(lane, this.seq, this.owner, this.reserve);
       this.bufferedBatches++;
       if (lane.tail === null) {
         lane.head = lane.tail = batch;
@@ -204,8 +224,9 @@ export class LaneTable<T, K, R> {
         lane.tail = lane.tail.following = batch;
       }
       if (this.age !== null) this.trackAge(batch);
+      this.window?.register(batch);
     }
-    batch.values.push(value);
+    batch.values[batch.count++] = value;
     this.window?.push(batch);
     this.seq++;
     return this.enqueueIfReady(lane);
@@ -249,6 +270,10 @@ export class LaneTable<T, K, R> {
       lane.head = batch.following;
       if (lane.head === null) lane.tail = null;
       batch.following = null;
+      // Reserve slots while batches leave full: messages go into place, without the array growing (and
+      // being copied) four times on the way to 100. Reserved slots a partial batch leaves unused are cut.
+      this.reserve = batch.count >= this.size ? Math.min(this.size, MAX_RESERVED) : 0;
+      if (batch.values.length !== batch.count) batch.values.length = batch.count;
       batch.state = RUNNING;
       this.bufferedBatches--;
       this.runningBatches.add(batch);
@@ -289,13 +314,14 @@ export class LaneTable<T, K, R> {
   takeOutput(): Settlement<T, K, R> | undefined {
     let batch: LaneBatch<T, K, R> | undefined;
     if (this.window !== null) {
-      batch = this.window.peek();
+      batch = this.window.at(0);
       if (batch === undefined || batch.state !== SETTLED) return undefined;
       this.window.shift();
+      if (batch.emitted + 1 === batch.count) this.window.release(batch);
     } else {
       batch = (this.done as Queue<LaneBatch<T, K, R>>).peek();
       if (batch === undefined) return undefined;
-      if (batch.emitted + 1 === batch.values.length) this.done?.shift();
+      if (batch.emitted + 1 === batch.count) this.done?.shift();
     }
     const index = batch.emitted++;
     const results = batch.results as readonly R[];
@@ -305,7 +331,7 @@ export class LaneTable<T, K, R> {
       value,
       key: batch.lane.key,
       ok: false,
-      error: new BatchResultCountError(this.operator, batch.lane.key, batch.values.length, results.length, index),
+      error: new BatchResultCountError(this.operator, batch.lane.key, batch.count, results.length, index),
     };
   }
 
@@ -332,7 +358,7 @@ export class LaneTable<T, K, R> {
     let buffered = 0;
     let batches = 0;
     for (let b = lane.head; b !== null; b = b.following) {
-      buffered += b.values.length;
+      buffered += b.count;
       batches++;
     }
     return { buffered, batches, busy: lane.busy, due: lane.due, timer: lane.timer !== null };
@@ -340,7 +366,7 @@ export class LaneTable<T, K, R> {
 
   /** The batch the next {@link takeOutput} would take a settlement of (for the monitor). */
   outputBatch(): LaneBatch<T, K, R> | undefined {
-    return this.window !== null ? this.window.peek() : this.done!.peek();
+    return this.window !== null ? this.window.at(0) : this.done!.peek();
   }
 
   /** The newest batch of lane `key` (the one a message just pushed went to), for the monitor. */
@@ -359,18 +385,18 @@ export class LaneTable<T, K, R> {
   } {
     let held = 0;
     if (this.window !== null) {
-      for (const batch of this.window) if (batch.state === SETTLED) held++;
-    } else for (const batch of this.done!) held += batch.values.length - batch.emitted;
+      for (let i = 0, batch; (batch = this.window.at(i)) !== undefined; i++) if (batch.state === SETTLED) held++;
+    } else for (const batch of this.done!) held += batch.count - batch.emitted;
     let running = 0;
     const runningOf = new Map<Lane<T, K, R>, number>();
     for (const batch of this.runningBatches) {
-      running += batch.values.length;
-      runningOf.set(batch.lane, batch.values.length);
+      running += batch.count;
+      runningOf.set(batch.lane, batch.count);
     }
     let waiting = 0;
     for (const lane of this.lanes.values()) {
       let buffered = 0;
-      for (let b = lane.head; b !== null; b = b.following) buffered += b.values.length;
+      for (let b = lane.head; b !== null; b = b.following) buffered += b.count;
       waiting += buffered;
       visit(lane.key, buffered, runningOf.get(lane) ?? 0, lane.head);
     }
@@ -395,7 +421,7 @@ export class LaneTable<T, K, R> {
 
   private isReady(lane: Lane<T, K, R>): boolean {
     const head = lane.head;
-    return head !== null && (head.values.length >= this.size || lane.due || this.finished);
+    return head !== null && (head.count >= this.size || lane.due || this.finished);
   }
 
   private enqueueIfReady(lane: Lane<T, K, R>): boolean {
