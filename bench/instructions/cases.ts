@@ -163,6 +163,18 @@ export const CASES: Record<string, (n: number) => Promise<unknown>> = {
   'map(x => x), swap shuffle': (n) => drain(from(swapShuffled(n)).pipe(map((x: number) => x))),
 };
 
+/**
+ * Cases that run more elements per round than the suite's N (a multiple of it). The batch cases need
+ * lanes that fill batches, as in the timed bench (1,000 messages per key): with 20,000 messages over 1,000
+ * keys each lane gets 20, no batch fills until completion, and RxJS's per-group setup dominates the
+ * baseline (about 8,800 instructions per message, a 5× ratio that the timed bench never shows).
+ */
+export const ROUND_SCALE: Readonly<Record<string, number>> = {
+  'batchByLane size 100': 10,
+  'batchByLane size 100, monitored': 10,
+  'groupBy+bufferCount+concatMap': 10,
+};
+
 /** [ours, baseline, target ratio (baseline instructions ÷ ours, like a throughput ratio) or null]. */
 export const PAIRS: [string, string, number | null][] = [
   ['mapAsyncPartitioned(10, 1), Promise inners', 'loop, 10 Promises in flight', 0.3],

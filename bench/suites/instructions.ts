@@ -3,9 +3,12 @@
  * a shared machine, the count does not move with what else runs, so a regression shows as a number.
  *
  * Each case of bench/instructions/cases.ts runs in a child Node under callgrind, twice: once with
- * ROUNDS rounds of N elements, once with ROUNDS + 1. The difference of the two totals, divided by N, is one
- * steady-state round per element (start-up, module loading, the early rounds' JIT compilation and the exit
- * cancel out). Node runs with `--single-threaded` (compilation and GC on the main thread, counted, and in
+ * ROUNDS rounds of N elements, once with ROUNDS + SPAN. The difference of the two totals, divided by SPAN × N,
+ * is a steady-state round per element (start-up, module loading, the early rounds' JIT compilation and the
+ * exit cancel out). SPAN is 4, not 1: a single round's count moved by hundreds of instructions per element
+ * when a code change moved a full collection into or out of it (the same batchByLane build counted 1,705,
+ * 2,060 and 2,964 per message), and over four rounds collections fall in alike. Cases listed in
+ * `ROUND_SCALE` run a multiple of N per round (the batch cases, so that lanes fill batches). Node runs with `--single-threaded` (compilation and GC on the main thread, counted, and in
  * the same order every time), `--predictable-gc-schedule` and fixed hash and random seeds, so the counts
  * repeat to within a few instructions per element. Without `--predictable-gc-schedule`, V8 sizes the heap
  * and schedules collections from allocation *throughput* (bytes per millisecond) and timers, so a loaded
@@ -15,6 +18,7 @@
  *
  * The ratio is baseline instructions ÷ ours, read like a throughput ratio (higher is better for us).
  * Environment: BENCH_INSTRUCTIONS_N (default 20,000), BENCH_INSTRUCTIONS_ROUNDS (default 5),
+ * BENCH_INSTRUCTIONS_SPAN (default 4),
  * BENCH_INSTRUCTIONS_FILTER (a substring of the case names, to count only some pairs),
  * BENCH_INSTRUCTIONS_JOBS (children at once, default 2).
  */
@@ -23,11 +27,13 @@ import { availableParallelism } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PAIRS } from '../instructions/cases';
+import { PAIRS, ROUND_SCALE } from '../instructions/cases';
 import { line } from '../harness';
 
 const N = Number(process.env.BENCH_INSTRUCTIONS_N ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_INSTRUCTIONS_ROUNDS ?? 5);
+const SPAN = Number(process.env.BENCH_INSTRUCTIONS_SPAN ?? 4);
+const elementsOf = (name: string): number => N * (ROUND_SCALE[name] ?? 1);
 const NODE_FLAGS = ['--single-threaded', '--predictable-gc-schedule', '--hash-seed=1', '--random-seed=1'];
 const JOBS = Number(process.env.BENCH_INSTRUCTIONS_JOBS ?? Math.min(2, availableParallelism()));
 const CHILD = join(__dirname, '..', 'instructions', 'child.js');
@@ -41,6 +47,7 @@ function valgrindVersion(): string | null {
 
 /** Total instructions (callgrind's Ir) of one child run. */
 function countRun(dir: string, name: string, rounds: number): Promise<number> {
+  const n = elementsOf(name);
   const args = [
     '--tool=callgrind',
     `--callgrind-out-file=${join(dir, 'callgrind.%p.out')}`,
@@ -49,7 +56,7 @@ function countRun(dir: string, name: string, rounds: number): Promise<number> {
     CHILD,
     name,
     String(rounds),
-    String(N),
+    String(n),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('valgrind', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -81,13 +88,13 @@ async function pool<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]> 
   return results;
 }
 
-/** Instructions per element of each named case: (total of ROUNDS + 1 rounds − total of ROUNDS) / N. */
+/** Instructions per element of each named case: (total of ROUNDS + SPAN rounds − total of ROUNDS) / (SPAN × its elements per round). */
 export async function countCases(names: string[], jobs = JOBS): Promise<Map<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'rxjs-lanes-callgrind-'));
   try {
-    const tasks = names.flatMap((name) => [() => countRun(dir, name, ROUNDS), () => countRun(dir, name, ROUNDS + 1)]);
+    const tasks = names.flatMap((name) => [() => countRun(dir, name, ROUNDS), () => countRun(dir, name, ROUNDS + SPAN)]);
     const totals = await pool(tasks, jobs);
-    return new Map(names.map((name, i) => [name, (totals[2 * i + 1] - totals[2 * i]) / N]));
+    return new Map(names.map((name, i) => [name, (totals[2 * i + 1] - totals[2 * i]) / (SPAN * elementsOf(name))]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -111,8 +118,9 @@ export async function run(): Promise<void> {
   for (const [ours, base] of PAIRS) if (ours.includes(filter) || base.includes(filter)) wanted.add(ours).add(base);
   const counts = await countCases([...wanted]);
   line(
-    `${version}, node ${process.version} ${NODE_FLAGS.join(' ')}; ${N.toLocaleString('en-US')} elements per round, ` +
-      `round ${ROUNDS + 1} minus round ${ROUNDS} (BENCH_INSTRUCTIONS_N, BENCH_INSTRUCTIONS_ROUNDS)`,
+    `${version}, node ${process.version} ${NODE_FLAGS.join(' ')}; ${N.toLocaleString('en-US')} elements per round ` +
+      `(${(N * Math.max(...Object.values(ROUND_SCALE))).toLocaleString('en-US')} for the batch cases), rounds ${ROUNDS + 1}–${ROUNDS + SPAN} after ${ROUNDS} ` +
+      `(BENCH_INSTRUCTIONS_N, BENCH_INSTRUCTIONS_ROUNDS, BENCH_INSTRUCTIONS_SPAN)`,
   );
   line('\n## instructions per element, ours against the baseline');
   line('| case | instructions/element | baseline | baseline instructions/element | ratio (baseline ÷ ours) | target |');
