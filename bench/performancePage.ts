@@ -23,7 +23,7 @@ export interface RecordedRun {
 }
 
 /** The notes appended after the run's figures, in this order. */
-const notes = ['separate-runs.md', 'cost-when-unused.md'];
+const notes = ['separate-runs.md', 'cost-when-unused.md', 'toward-the-floor.md'];
 
 const recordFile = (root: string): string => join(root, 'bench', 'docs', 'last-run.json');
 

@@ -1,8 +1,8 @@
 /**
  * One instruction-count sample (run by bench/suites/instructions.ts under valgrind): runs case `name`
- * `rounds` times with `n` elements each, then exits. The parent runs it twice (rounds R and R + 1) and
- * divides the difference of the two instruction totals by `n`: start-up, module loading, the first rounds'
- * compilation and the exit cancel out, and what remains is one steady-state round.
+ * `rounds` times with `n` elements each, then exits. The parent runs it twice (rounds R and R + SPAN) and
+ * divides the difference of the two instruction totals by SPAN × `n`: start-up, module loading, the first
+ * rounds' compilation and the exit cancel out, and what remains is the steady-state rounds.
  *
  * Usage: node child.js <case name> <rounds> <n>
  */
